@@ -1,0 +1,309 @@
+import { readFileSync } from 'node:fs'
+import { kernelErrors } from './kernel-errors.js'
+import { logLevels } from './logger.js'
+
+/**
+ * Configuration comes from the environment, optionally layered over a JSON file named by SYMPHAINY_CONFIG_FILE
+ * (keys are the same variable names; the environment wins). Every variable is listed in `configVariables`, which
+ * also feeds the README table. A bad value fails start-up with one message naming each problem and its fix.
+ */
+export type DatabaseDriver = 'sqlite' | 'postgres'
+export type KeyValueDriver = 'memory' | 'redis'
+export type FilesDriver = 'fs' | 'memory'
+export type LogLevel = (typeof logLevels)[number]
+
+export interface PlatformConfig {
+  server: {
+    host: string
+    port: number
+    bodyLimitBytes: number
+    jsonMaxDepth: number
+    requestTimeoutMs: number
+    corsOrigins: string[]
+    shutdownTimeoutMs: number
+  }
+  storage: {
+    databaseUrl: string
+    databaseDriver: DatabaseDriver
+    redisUrl: string | undefined
+    keyValueDriver: KeyValueDriver
+    filesUrl: string
+    filesDriver: FilesDriver
+    autoMigrate: boolean
+  }
+  logLevel: LogLevel
+  nurse: { readyThresholdPercent: number }
+}
+
+export interface ConfigVariable {
+  name: string
+  default: string | undefined
+  example: string
+  description: string
+}
+
+export const configVariables: ConfigVariable[] = [
+  {
+    name: 'HOST',
+    default: '127.0.0.1',
+    example: '0.0.0.0',
+    description: 'Interface the HTTP server listens on.',
+  },
+  {
+    name: 'PORT',
+    default: '8080',
+    example: '3000',
+    description: 'TCP port of the HTTP server (0 picks a free one).',
+  },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    example: 'debug',
+    description: `One of ${logLevels.join(', ')}. Secrets, tokens and passwords are never logged.`,
+  },
+  {
+    name: 'SYMPHAINY_DATABASE_URL',
+    default: 'sqlite:./data/symphainy.db',
+    example: 'postgres://app@db:5432/symphainy?schema=public',
+    description: 'Durable store: `sqlite:<path>`, `sqlite::memory:` or `postgres://…` (optional `?schema=`).',
+  },
+  {
+    name: 'SYMPHAINY_REDIS_URL',
+    default: undefined,
+    example: 'redis://127.0.0.1:6379/0',
+    description:
+      'Key-value and pub/sub. Unset means in process (single node); `redis://` or `rediss://` to scale out.',
+  },
+  {
+    name: 'SYMPHAINY_FILES_URL',
+    default: 'file:./data/files',
+    example: 'file:/srv/symphainy/files',
+    description: 'File store root: `file:<folder>` (shared folder when scaled out) or `memory:` (tests).',
+  },
+  {
+    name: 'SYMPHAINY_AUTO_MIGRATE',
+    default: 'true',
+    example: 'false',
+    description:
+      'Apply pending migrations at start-up (safe with many nodes); `symphainy migrate` does it by hand.',
+  },
+  {
+    name: 'SYMPHAINY_BODY_LIMIT_BYTES',
+    default: '1048576',
+    example: '262144',
+    description: 'Largest accepted request body (JSON); larger bodies get 413 BODY_TOO_LARGE.',
+  },
+  {
+    name: 'SYMPHAINY_JSON_MAX_DEPTH',
+    default: '32',
+    example: '16',
+    description: 'Deepest accepted JSON nesting; deeper bodies get 400 JSON_TOO_DEEP.',
+  },
+  {
+    name: 'SYMPHAINY_REQUEST_TIMEOUT_MS',
+    default: '30000',
+    example: '10000',
+    description: 'A request not answered in time gets 503 REQUEST_TIMEOUT.',
+  },
+  {
+    name: 'SYMPHAINY_CORS_ORIGINS',
+    default: '',
+    example: 'https://console.example.com,https://admin.example.com',
+    description: 'Comma-separated origins allowed by CORS; empty disables CORS; `*` allows any origin.',
+  },
+  {
+    name: 'SYMPHAINY_READY_THRESHOLD',
+    default: '80',
+    example: '100',
+    description: 'Percentage of healthy services below which /ready answers 503.',
+  },
+  {
+    name: 'SYMPHAINY_SHUTDOWN_TIMEOUT_MS',
+    default: '10000',
+    example: '30000',
+    description: 'Longest graceful drain on SIGTERM/SIGINT before the process exits anyway.',
+  },
+  {
+    name: 'SYMPHAINY_CONFIG_FILE',
+    default: undefined,
+    example: './symphainy.json',
+    description: 'Optional JSON file with any of these variables as keys; the environment overrides it.',
+  },
+]
+
+type Source = Record<string, string | undefined>
+
+interface Problem {
+  variable: string
+  value: string | undefined
+  fix: string
+}
+
+export interface LoadConfigOptions {
+  env?: Source
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
+  const env = options.env ?? process.env
+  const problems: Problem[] = []
+  const source = { ...readConfigFile(env['SYMPHAINY_CONFIG_FILE'], problems), ...definedOnly(env) }
+  const read = (name: string): string | undefined => {
+    const value = source[name]
+    if (value !== undefined && value.trim() !== '') return value.trim()
+    return configVariables.find((v) => v.name === name)?.default
+  }
+  const integer = (name: string, min: number, max: number): number => {
+    const raw = read(name) ?? ''
+    const value = Number(raw)
+    if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+      problems.push({ variable: name, value: raw, fix: `use a whole number from ${min} to ${max}` })
+      return min
+    }
+    return value
+  }
+
+  const databaseUrl = read('SYMPHAINY_DATABASE_URL') ?? ''
+  const redisUrl = read('SYMPHAINY_REDIS_URL')
+  const filesUrl = read('SYMPHAINY_FILES_URL') ?? ''
+  const logLevel = read('LOG_LEVEL') ?? ''
+  const autoMigrate = read('SYMPHAINY_AUTO_MIGRATE') ?? ''
+
+  const config: PlatformConfig = {
+    server: {
+      host: read('HOST') ?? '',
+      port: integer('PORT', 0, 65535),
+      bodyLimitBytes: integer('SYMPHAINY_BODY_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
+      jsonMaxDepth: integer('SYMPHAINY_JSON_MAX_DEPTH', 2, 1000),
+      requestTimeoutMs: integer('SYMPHAINY_REQUEST_TIMEOUT_MS', 100, 3_600_000),
+      corsOrigins: parseOrigins(read('SYMPHAINY_CORS_ORIGINS') ?? '', problems),
+      shutdownTimeoutMs: integer('SYMPHAINY_SHUTDOWN_TIMEOUT_MS', 100, 600_000),
+    },
+    storage: {
+      databaseUrl,
+      databaseDriver: databaseDriverOf(databaseUrl, problems),
+      redisUrl,
+      keyValueDriver: keyValueDriverOf(redisUrl, problems),
+      filesUrl,
+      filesDriver: filesDriverOf(filesUrl, problems),
+      autoMigrate: parseBoolean('SYMPHAINY_AUTO_MIGRATE', autoMigrate, problems),
+    },
+    logLevel: (logLevels as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
+    nurse: { readyThresholdPercent: integer('SYMPHAINY_READY_THRESHOLD', 0, 100) },
+  }
+  if (!(logLevels as readonly string[]).includes(logLevel)) {
+    problems.push({ variable: 'LOG_LEVEL', value: logLevel, fix: `use one of ${logLevels.join(', ')}` })
+  }
+  if (config.server.host === '')
+    problems.push({ variable: 'HOST', value: '', fix: 'give a host name or address' })
+
+  if (problems.length > 0) {
+    const summary = problems.map((p) => `${p.variable}=${JSON.stringify(p.value ?? '')}: ${p.fix}`).join('; ')
+    throw kernelErrors.CONFIG_INVALID({ summary, problems })
+  }
+  return config
+}
+
+function definedOnly(env: Source): Source {
+  const out: Source = {}
+  for (const variable of configVariables) {
+    const value = env[variable.name]
+    if (value !== undefined) out[variable.name] = value
+  }
+  return out
+}
+
+function readConfigFile(path: string | undefined, problems: Problem[]): Source {
+  if (path === undefined || path.trim() === '') return {}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    problems.push({
+      variable: 'SYMPHAINY_CONFIG_FILE',
+      value: path,
+      fix: `make it a readable JSON file (${reason})`,
+    })
+    return {}
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    problems.push({
+      variable: 'SYMPHAINY_CONFIG_FILE',
+      value: path,
+      fix: 'the file must hold one JSON object',
+    })
+    return {}
+  }
+  const out: Source = {}
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!configVariables.some((v) => v.name === key) || key === 'SYMPHAINY_CONFIG_FILE') {
+      problems.push({
+        variable: key,
+        value: String(value),
+        fix: `unknown key in ${path}; see the README table`,
+      })
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      out[key] = String(value)
+    } else {
+      problems.push({ variable: key, value: JSON.stringify(value), fix: 'use a string, number or boolean' })
+    }
+  }
+  return out
+}
+
+function databaseDriverOf(url: string, problems: Problem[]): DatabaseDriver {
+  if (/^sqlite:.+/.test(url)) return 'sqlite'
+  if (/^postgres(ql)?:\/\/.+/.test(url)) return 'postgres'
+  problems.push({
+    variable: 'SYMPHAINY_DATABASE_URL',
+    value: url,
+    fix: 'use sqlite:./data/symphainy.db, sqlite::memory: or postgres://user@host:5432/db',
+  })
+  return 'sqlite'
+}
+
+function keyValueDriverOf(url: string | undefined, problems: Problem[]): KeyValueDriver {
+  if (url === undefined) return 'memory'
+  if (/^rediss?:\/\/.+/.test(url)) return 'redis'
+  problems.push({
+    variable: 'SYMPHAINY_REDIS_URL',
+    value: url,
+    fix: 'use redis://host:6379/0 or rediss://…, or unset it to keep state in process',
+  })
+  return 'memory'
+}
+
+function filesDriverOf(url: string, problems: Problem[]): FilesDriver {
+  if (/^file:.+/.test(url)) return 'fs'
+  if (url === 'memory:') return 'memory'
+  problems.push({
+    variable: 'SYMPHAINY_FILES_URL',
+    value: url,
+    fix: 'use file:./data/files (any folder) or memory:',
+  })
+  return 'fs'
+}
+
+function parseBoolean(variable: string, raw: string, problems: Problem[]): boolean {
+  if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true
+  if (['false', '0', 'no'].includes(raw.toLowerCase())) return false
+  problems.push({ variable, value: raw, fix: 'use true or false' })
+  return false
+}
+
+function parseOrigins(raw: string, problems: Problem[]): string[] {
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '')
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      problems.push({
+        variable: 'SYMPHAINY_CORS_ORIGINS',
+        value: raw,
+        fix: `"${origin}" is not an origin; use scheme://host[:port] without a path, or *`,
+      })
+    }
+  }
+  return origins
+}

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto'
+
+/**
+ * Ids are `<prefix>_<26 chars>`: 128 random bits in Crockford base32 (lower case), so they cannot be guessed or
+ * enumerated. Prefixes name the record kind (`usr`, `ses`, `run`, …).
+ */
+export interface IdGenerator {
+  next(prefix: string): string
+}
+
+const alphabet = '0123456789abcdefghjkmnpqrstvwxyz'
+const prefixPattern = /^[a-z][a-z0-9]{1,11}$/
+
+export function encodeBase32(bytes: Uint8Array): string {
+  let out = ''
+  let buffer = 0
+  let bits = 0
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte
+    bits += 8
+    while (bits >= 5) {
+      out += alphabet[(buffer >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+  }
+  if (bits > 0) out += alphabet[(buffer << (5 - bits)) & 31]
+  return out
+}
+
+function checkPrefix(prefix: string): void {
+  if (!prefixPattern.test(prefix)) throw new RangeError(`Id prefix "${prefix}" must match ${prefixPattern}`)
+}
+
+export function createRandomIdGenerator(): IdGenerator {
+  return {
+    next(prefix) {
+      checkPrefix(prefix)
+      return `${prefix}_${encodeBase32(randomBytes(16))}`
+    },
+  }
+}
+
+/** Deterministic ids for tests: `<prefix>_` + a zero-padded counter in the same alphabet and length. */
+export function createSequentialIdGenerator(): IdGenerator {
+  let counter = 0
+  return {
+    next(prefix) {
+      checkPrefix(prefix)
+      counter += 1
+      return `${prefix}_${counter.toString(32).padStart(26, '0')}`
+    },
+  }
+}
+
+const idPattern = /^[a-z][a-z0-9]{1,11}_[0-9a-z]{26}$/
+
+export function isWellFormedId(value: string, prefix?: string): boolean {
+  return idPattern.test(value) && (prefix === undefined || value.startsWith(`${prefix}_`))
+}
