@@ -39,15 +39,18 @@ export function createManualClock(startMs = Date.UTC(2026, 0, 1)): ManualClock {
   let seq = 0
   let timers: ManualTimer[] = []
 
-  function fireDue(): void {
+  /** Moves to `target` stopping at each due timer, so a callback sees its own due time as `now()`. */
+  function moveTo(target: number): void {
     for (;;) {
       const due = timers
-        .filter((t) => t.dueAt <= current)
+        .filter((t) => t.dueAt <= target)
         .sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq)[0]
-      if (!due) return
+      if (!due) break
       timers = timers.filter((t) => t !== due)
+      current = Math.max(current, due.dueAt)
       due.callback()
     }
+    current = target
   }
 
   return {
@@ -59,13 +62,11 @@ export function createManualClock(startMs = Date.UTC(2026, 0, 1)): ManualClock {
     },
     advance(ms) {
       if (ms < 0) throw new RangeError('A manual clock only moves forward')
-      current += ms
-      fireDue()
+      moveTo(current + ms)
     },
     set(epochMs) {
       if (epochMs < current) throw new RangeError('A manual clock only moves forward')
-      current = epochMs
-      fireDue()
+      moveTo(epochMs)
     },
     pendingTimers: () => timers.length,
   }

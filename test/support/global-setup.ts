@@ -15,7 +15,7 @@ declare module 'vitest' {
 }
 
 const defaultRedisUrl = 'redis://127.0.0.1:6379/15'
-const defaultPostgresUrl = 'postgres://127.0.0.1:5432/postgres'
+const defaultPostgresUrl = 'postgres://postgres@127.0.0.1:5432/postgres'
 
 export default async function setup(project: TestProject): Promise<void> {
   const ci = process.env['CI'] === 'true'

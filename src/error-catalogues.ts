@@ -1,0 +1,38 @@
+import type { ErrorSpec } from './kernel/error-catalogue.js'
+import { kernelErrors } from './kernel/kernel-errors.js'
+import { statusByKind } from './kernel/errors.js'
+import { storageErrors } from './ports/errors.js'
+import { gatewayErrors } from './gateway/errors.js'
+import { cityManagerErrors } from './smart-city/city-manager/errors.js'
+import { curatorErrors } from './smart-city/curator/errors.js'
+
+/** Every error catalogue of the platform; docs/errors.md is rendered from this list and a test keeps them equal. */
+export const allErrorCatalogues: { service: string; specs: Readonly<Record<string, ErrorSpec>> }[] = [
+  kernelErrors,
+  storageErrors,
+  gatewayErrors,
+  curatorErrors,
+  cityManagerErrors,
+]
+
+export function renderErrorsMarkdown(): string {
+  const lines = [
+    '# Error codes',
+    '',
+    'Generated from the catalogues in `src/**/errors.ts` by `npm run docs:errors`; a test fails when this file and',
+    'the code disagree. Every error body is `{"error":{"code","message","details","requestId"}}`; the status comes',
+    'from the kind: ' +
+      Object.entries(statusByKind)
+        .map(([kind, status]) => `${kind} ${status}`)
+        .join(', ') +
+      '.',
+  ]
+  for (const catalogue of allErrorCatalogues) {
+    lines.push('', `## ${catalogue.service}`, '', '| Code | Status | Retryable | When |', '|---|---|---|---|')
+    for (const [code, spec] of Object.entries(catalogue.specs)) {
+      const retryable = spec.retryable ? 'yes' : 'no'
+      lines.push(`| \`${code}\` | ${statusByKind[spec.kind]} ${spec.kind} | ${retryable} | ${spec.description.replace(/\|/g, '\\|')} |`)
+    }
+  }
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,90 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import cors from '@fastify/cors'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { cityManagerRoutes } from '../smart-city/city-manager/routes.js'
+import { curatorRoutes } from '../smart-city/curator/routes.js'
+import { nurseRoutes } from '../smart-city/nurse/routes.js'
+import { installErrorHandling, sendError } from './error-handling.js'
+import { gatewayErrors } from './errors.js'
+import type { GatewayPlatform } from './gateway-platform.js'
+import { parseStrictJson } from './json-body.js'
+import { installOpenApi } from './openapi.js'
+import { requestIdFrom } from './request-ids.js'
+import { installSecurityHeaders } from './security-headers.js'
+
+export type Gateway = FastifyInstance
+
+/**
+ * The HTTP front door. Every cross-cutting rule lives here, once: request ids, strict JSON, limits, timeouts,
+ * CORS, security headers, metrics, error mapping, OpenAPI. Service routes are plugins from each service's
+ * `routes.ts`. The returned instance is not yet listening; tests use `inject()`.
+ */
+export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> {
+  const { server } = platform.config
+  const app = Fastify({
+    loggerInstance: platform.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: requestIdFrom(platform.ids),
+    requestIdHeader: false,
+    bodyLimit: server.bodyLimitBytes,
+    requestTimeout: server.requestTimeoutMs,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  installErrorHandling(app, server.bodyLimitBytes)
+  installSecurityHeaders(app)
+  installRequestTimeout(app, server.requestTimeoutMs)
+  installMetrics(app, platform)
+  app.removeContentTypeParser(['application/json'])
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseStrictJson(body as string, server.jsonMaxDepth))
+    } catch (error) {
+      done(error as Error, undefined)
+    }
+  })
+  if (server.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: server.corsOrigins.includes('*') ? true : server.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'if-match', 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'etag', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+      maxAge: 600,
+    })
+  }
+  await installOpenApi(app, platform.version)
+
+  const { curator, nurse, cityManager } = platform.services
+  await app.register(nurseRoutes(nurse))
+  await app.register(curatorRoutes(curator))
+  await app.register(cityManagerRoutes(cityManager))
+  return app
+}
+
+function installRequestTimeout(app: FastifyInstance, timeoutMs: number): void {
+  const timers = new WeakMap<object, NodeJS.Timeout>()
+  app.addHook('onRequest', (request, reply, done) => {
+    const timer = setTimeout(() => {
+      if (!reply.sent) void sendError(reply, gatewayErrors.REQUEST_TIMEOUT({ timeoutMs }))
+    }, timeoutMs)
+    timers.set(request, timer)
+    done()
+  })
+  app.addHook('onResponse', (request, _reply, done) => {
+    clearTimeout(timers.get(request))
+    done()
+  })
+}
+
+function installMetrics(app: FastifyInstance, platform: GatewayPlatform): void {
+  const { metrics } = platform.services.nurse
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    const seconds = reply.elapsedTime / 1000
+    metrics.observeRequest({ method: request.method, route, status: reply.statusCode }, seconds)
+    request.log.debug({ method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request')
+    done()
+  })
+}

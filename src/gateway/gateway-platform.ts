@@ -1,0 +1,19 @@
+import type { PlatformConfig } from '../kernel/config.js'
+import type { IdGenerator } from '../kernel/ids.js'
+import type { Logger } from '../kernel/logger.js'
+import type { CityManager } from '../smart-city/city-manager/index.js'
+import type { Curator } from '../smart-city/curator/index.js'
+import type { Nurse } from '../smart-city/nurse/index.js'
+
+/** What the gateway needs from the platform; `createPlatform` returns a superset of it. */
+export interface GatewayPlatform {
+  config: PlatformConfig
+  logger: Logger
+  ids: IdGenerator
+  version: string
+  services: {
+    curator: Curator
+    nurse: Nurse
+    cityManager: CityManager
+  }
+}
