@@ -45,16 +45,22 @@ type Factory<T> = (config: PlatformConfig, clock: Clock) => Promise<T>
 
 const databaseDrivers = {
   sqlite: async (config) =>
-    (await import('./adapters/sqlite/sql-database.js')).createSqliteDatabase({ url: config.storage.databaseUrl }),
+    (await import('./adapters/sqlite/sql-database.js')).createSqliteDatabase({
+      url: config.storage.databaseUrl,
+    }),
   postgres: async (config) =>
-    (await import('./adapters/postgres/sql-database.js')).createPostgresDatabase({ url: config.storage.databaseUrl }),
+    (await import('./adapters/postgres/sql-database.js')).createPostgresDatabase({
+      url: config.storage.databaseUrl,
+    }),
 } satisfies Record<DatabaseDriver, Factory<SqlDatabase>>
 
 const keyValueDrivers = {
   memory: async (_config, clock) =>
     (await import('./adapters/memory/key-value-store.js')).createMemoryKeyValueStore({ clock }),
   redis: async (config) =>
-    (await import('./adapters/redis/key-value-store.js')).createRedisKeyValueStore({ url: config.storage.redisUrl! }),
+    (await import('./adapters/redis/key-value-store.js')).createRedisKeyValueStore({
+      url: config.storage.redisUrl!,
+    }),
 } satisfies Record<KeyValueDriver, Factory<KeyValueStore>>
 
 const pubSubDrivers = {
@@ -64,7 +70,8 @@ const pubSubDrivers = {
 } satisfies Record<KeyValueDriver, Factory<PubSub>>
 
 const fileDrivers = {
-  fs: async (config) => (await import('./adapters/fs/file-store.js')).createLocalFileStore({ url: config.storage.filesUrl }),
+  fs: async (config) =>
+    (await import('./adapters/fs/file-store.js')).createLocalFileStore({ url: config.storage.filesUrl }),
   memory: async () => (await import('./adapters/memory/file-store.js')).createMemoryFileStore(),
 } satisfies Record<FilesDriver, Factory<FileStore>>
 
@@ -107,7 +114,10 @@ export async function migratePlatformDatabase(config: PlatformConfig): Promise<M
   }
 }
 
-export async function createPlatform(config: PlatformConfig, options: PlatformOptions = {}): Promise<Platform> {
+export async function createPlatform(
+  config: PlatformConfig,
+  options: PlatformOptions = {},
+): Promise<Platform> {
   const clock = options.clock ?? createSystemClock()
   const ids = options.ids ?? createRandomIdGenerator()
   const logger = options.logger ?? createLogger({ level: config.logLevel })

@@ -11,7 +11,10 @@ export async function serve(config: PlatformConfig): Promise<number> {
   const logger = createLogger({ level: config.logLevel })
   const platform = await createPlatform(config, { logger })
   const address = await platform.listen()
-  logger.info({ address, database: config.storage.databaseDriver, keyValue: config.storage.keyValueDriver }, 'listening')
+  logger.info(
+    { address, database: config.storage.databaseDriver, keyValue: config.storage.keyValueDriver },
+    'listening',
+  )
 
   return await new Promise<number>((resolve) => {
     let stopping = false

@@ -21,8 +21,9 @@ export type Gateway = FastifyInstance
  */
 export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> {
   const { server } = platform.config
+  const logger: FastifyBaseLogger = platform.logger
   const app = Fastify({
-    loggerInstance: platform.logger as FastifyBaseLogger,
+    loggerInstance: logger,
     disableRequestLogging: true,
     genReqId: requestIdFrom(platform.ids),
     requestIdHeader: false,
@@ -37,7 +38,7 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   installSecurityHeaders(app)
   installRequestTimeout(app, server.requestTimeoutMs)
   installMetrics(app, platform)
-  app.removeContentTypeParser(['application/json'])
+  app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     try {
       done(null, parseStrictJson(body as string, server.jsonMaxDepth))
@@ -50,7 +51,14 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
       origin: server.corsOrigins.includes('*') ? true : server.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type', 'if-match', 'x-request-id'],
-      exposedHeaders: ['x-request-id', 'etag', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+      exposedHeaders: [
+        'x-request-id',
+        'etag',
+        'retry-after',
+        'ratelimit-limit',
+        'ratelimit-remaining',
+        'ratelimit-reset',
+      ],
       maxAge: 600,
     })
   }
@@ -84,7 +92,10 @@ function installMetrics(app: FastifyInstance, platform: GatewayPlatform): void {
     const route = request.routeOptions.url ?? 'unmatched'
     const seconds = reply.elapsedTime / 1000
     metrics.observeRequest({ method: request.method, route, status: reply.statusCode }, seconds)
-    request.log.debug({ method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime }, 'request')
+    request.log.debug(
+      { method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime },
+      'request',
+    )
     done()
   })
 }

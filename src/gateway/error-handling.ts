@@ -12,7 +12,10 @@ export function errorBody(error: PlatformError, requestId: string) {
 }
 
 export function sendError(reply: FastifyReply, error: PlatformError): FastifyReply {
-  return reply.code(statusByKind[error.kind]).type('application/json; charset=utf-8').send(errorBody(error, reply.request.id))
+  return reply
+    .code(statusByKind[error.kind])
+    .type('application/json; charset=utf-8')
+    .send(errorBody(error, reply.request.id))
 }
 
 function translateFastifyError(error: FastifyError, bodyLimit: number): PlatformError | undefined {
@@ -56,6 +59,9 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     return sendError(reply, platformError)
   })
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, gatewayErrors.ROUTE_NOT_FOUND({ method: request.method, path: request.url.split('?')[0] })),
+    sendError(
+      reply,
+      gatewayErrors.ROUTE_NOT_FOUND({ method: request.method, path: request.url.split('?')[0] }),
+    ),
   )
 }

@@ -9,7 +9,8 @@ export const gatewayErrors = defineErrors('gateway', {
   VALIDATION_FAILED: {
     kind: 'invalid',
     message: 'The request {part} is invalid.',
-    description: 'A body, query, path parameter or header broke its schema; details.issues lists path and problem.',
+    description:
+      'A body, query, path parameter or header broke its schema; details.issues lists path and problem.',
   },
   INVALID_JSON: {
     kind: 'invalid',

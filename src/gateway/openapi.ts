@@ -12,7 +12,8 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       info: {
         title: 'Symphainy API',
         version,
-        description: 'Guided, multi-step journeys over a tenant\'s data. Errors: `{"error":{code,message,details,requestId}}`.',
+        description:
+          'Guided, multi-step journeys over a tenant\'s data. Errors: `{"error":{code,message,details,requestId}}`.',
       },
       components: {
         securitySchemes: {
@@ -21,7 +22,10 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         },
       },
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json['$id'] ?? `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`,
+    },
   })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: false } })
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())

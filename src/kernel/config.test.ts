@@ -44,7 +44,9 @@ describe('loadConfig', () => {
   })
 
   it('picks Redis by URL and files by scheme', () => {
-    const config = loadConfig({ env: { SYMPHAINY_REDIS_URL: 'redis://r:6379/1', SYMPHAINY_FILES_URL: 'memory:' } })
+    const config = loadConfig({
+      env: { SYMPHAINY_REDIS_URL: 'redis://r:6379/1', SYMPHAINY_FILES_URL: 'memory:' },
+    })
     expect(config.storage.keyValueDriver).toBe('redis')
     expect(config.storage.filesDriver).toBe('memory')
   })
@@ -92,15 +94,18 @@ describe('loadConfig', () => {
     writeFileSync(broken, '{ nope')
     const unknown = join(dir, 'unknown.json')
     writeFileSync(unknown, JSON.stringify({ PROT: 1 }))
-    expect(problemsOf({ SYMPHAINY_CONFIG_FILE: join(dir, 'absent.json') })[0]?.variable).toBe('SYMPHAINY_CONFIG_FILE')
+    expect(problemsOf({ SYMPHAINY_CONFIG_FILE: join(dir, 'absent.json') })[0]?.variable).toBe(
+      'SYMPHAINY_CONFIG_FILE',
+    )
     expect(problemsOf({ SYMPHAINY_CONFIG_FILE: broken })[0]?.variable).toBe('SYMPHAINY_CONFIG_FILE')
     expect(problemsOf({ SYMPHAINY_CONFIG_FILE: unknown })[0]?.variable).toBe('PROT')
   })
 
   it('parses CORS origins as a list, allowing *', () => {
-    expect(loadConfig({ env: { SYMPHAINY_CORS_ORIGINS: 'https://a.example, http://b.example:3000' } }).server.corsOrigins).toEqual(
-      ['https://a.example', 'http://b.example:3000'],
-    )
+    expect(
+      loadConfig({ env: { SYMPHAINY_CORS_ORIGINS: 'https://a.example, http://b.example:3000' } }).server
+        .corsOrigins,
+    ).toEqual(['https://a.example', 'http://b.example:3000'])
     expect(loadConfig({ env: { SYMPHAINY_CORS_ORIGINS: '*' } }).server.corsOrigins).toEqual(['*'])
   })
 })

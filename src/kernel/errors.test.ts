@@ -20,7 +20,11 @@ describe('PlatformError and catalogues', () => {
     expect(error.message).toBe('No thing thg_1 in {"a":1}.')
     expect(error.retryable).toBe(false)
     expect(sample.THING_BUSY().retryable).toBe(true)
-    expect(error.toJSON()).toEqual({ code: 'THING_NOT_FOUND', message: error.message, details: { id: 'thg_1', where: { a: 1 } } })
+    expect(error.toJSON()).toEqual({
+      code: 'THING_NOT_FOUND',
+      message: error.message,
+      details: { id: 'thg_1', where: { a: 1 } },
+    })
   })
 
   it('leaves unknown placeholders visible rather than inventing values', () => {
@@ -49,8 +53,8 @@ describe('PlatformError and catalogues', () => {
   })
 
   it('refuses codes that are not UPPER_SNAKE', () => {
-    expect(() => defineErrors('bad', { 'not-snake': { kind: 'invalid', message: '', description: '' } })).toThrow(
-      /UPPER_SNAKE/,
-    )
+    expect(() =>
+      defineErrors('bad', { 'not-snake': { kind: 'invalid', message: '', description: '' } }),
+    ).toThrow(/UPPER_SNAKE/)
   })
 })

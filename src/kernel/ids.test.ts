@@ -21,7 +21,8 @@ describe('id generators', () => {
 
   it('rejects prefixes that would make ids ambiguous', () => {
     const ids = createRandomIdGenerator()
-    for (const bad of ['', 'U', 'a', 'has_underscore', 'toolongprefixx']) expect(() => ids.next(bad)).toThrow(RangeError)
+    for (const bad of ['', 'U', 'a', 'has_underscore', 'toolongprefixx'])
+      expect(() => ids.next(bad)).toThrow(RangeError)
   })
 
   it('encodes base32 without padding', () => {

@@ -29,7 +29,15 @@ describe('logger', () => {
       'login attempt',
     )
     const out = lines.join('')
-    for (const secret of ['hunter2hunter2', 'p4ssw0rd!', 'rt_secretvalue', 'abc.def.ghi', 's3cr3t', 'sk_live_123456', jwt]) {
+    for (const secret of [
+      'hunter2hunter2',
+      'p4ssw0rd!',
+      'rt_secretvalue',
+      'abc.def.ghi',
+      's3cr3t',
+      'sk_live_123456',
+      jwt,
+    ]) {
       expect(out).not.toContain(secret)
     }
     expect(out).toContain('a@b.c')

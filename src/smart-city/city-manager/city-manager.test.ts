@@ -14,7 +14,13 @@ function fakeService(
   options: Partial<ServiceDescriptor> & { failStart?: boolean; failStop?: boolean } = {},
 ): PlatformService {
   return {
-    descriptor: { name, realm: options.realm ?? 'smart-city', version: '1', capabilities: [], dependsOn: options.dependsOn },
+    descriptor: {
+      name,
+      realm: options.realm ?? 'smart-city',
+      version: '1',
+      capabilities: [],
+      dependsOn: options.dependsOn,
+    },
     start: () => {
       events.push(`start ${name}`)
       return options.failStart ? Promise.reject(new Error(`${name} cannot start`)) : Promise.resolve()
@@ -27,7 +33,16 @@ function fakeService(
   }
 }
 
-const smartCityShuffled = ['conductor', 'nurse', 'post-office', 'security-guard', 'librarian', 'traffic-cop', 'data-steward', 'curator']
+const smartCityShuffled = [
+  'conductor',
+  'nurse',
+  'post-office',
+  'security-guard',
+  'librarian',
+  'traffic-cop',
+  'data-steward',
+  'curator',
+]
 
 describe('City Manager', () => {
   it('starts the Smart City in dependency order, then realms, and stops in reverse', async () => {
@@ -55,7 +70,12 @@ describe('City Manager', () => {
     expect(events).toEqual(expected.map((n) => `start ${n}`))
     expect(city.state).toBe('running')
     expect(city.status().map((s) => [s.name, s.state])).toEqual(expected.map((n) => [n, 'running']))
-    expect(curator.list().map((d) => d.name).sort()).toEqual([...expected].sort())
+    expect(
+      curator
+        .list()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual([...expected].sort())
 
     events.length = 0
     await city.stopAll()
@@ -67,7 +87,13 @@ describe('City Manager', () => {
 
   it('honours declared dependencies over the canonical rank', () => {
     const order = startOrder([
-      { name: 'security-guard', realm: 'smart-city', version: '1', capabilities: [], dependsOn: ['librarian'] },
+      {
+        name: 'security-guard',
+        realm: 'smart-city',
+        version: '1',
+        capabilities: [],
+        dependsOn: ['librarian'],
+      },
       { name: 'librarian', realm: 'smart-city', version: '1', capabilities: [] },
       { name: 'curator', realm: 'smart-city', version: '1', capabilities: [] },
     ])
@@ -82,9 +108,14 @@ describe('City Manager', () => {
       capabilities: [],
       dependsOn,
     })
-    expect(() => startOrder([d('a', ['ghost'])])).toThrow(expect.objectContaining({ code: 'CITY_UNKNOWN_DEPENDENCY' }))
+    expect(() => startOrder([d('a', ['ghost'])])).toThrow(
+      expect.objectContaining({ code: 'CITY_UNKNOWN_DEPENDENCY' }),
+    )
     expect(() => startOrder([d('a', ['b']), d('b', ['c']), d('c', ['a'])])).toThrow(
-      expect.objectContaining({ code: 'CITY_DEPENDENCY_CYCLE', message: expect.stringContaining('a -> b -> c -> a') }),
+      expect.objectContaining({
+        code: 'CITY_DEPENDENCY_CYCLE',
+        message: expect.stringContaining('a -> b -> c -> a'),
+      }),
     )
   })
 
@@ -98,7 +129,10 @@ describe('City Manager', () => {
     ]
     const curator = createCurator({ clock: createManualClock() })
     const city = createCityManager({ clock: createManualClock(), logger, curator, services })
-    await expect(city.startAll()).rejects.toMatchObject({ code: 'CITY_START_FAILED', details: { name: 'traffic-cop' } })
+    await expect(city.startAll()).rejects.toMatchObject({
+      code: 'CITY_START_FAILED',
+      details: { name: 'traffic-cop' },
+    })
     expect(events).toEqual([
       'start curator',
       'start security-guard',
@@ -116,8 +150,17 @@ describe('City Manager', () => {
 
   it('keeps stopping the rest when one service fails to stop', async () => {
     const events: string[] = []
-    const services = [fakeService('curator', events), fakeService('nurse', events, { failStop: true }), fakeService('conductor', events)]
-    const city = createCityManager({ clock: createManualClock(), logger, curator: createCurator({ clock: createManualClock() }), services })
+    const services = [
+      fakeService('curator', events),
+      fakeService('nurse', events, { failStop: true }),
+      fakeService('conductor', events),
+    ]
+    const city = createCityManager({
+      clock: createManualClock(),
+      logger,
+      curator: createCurator({ clock: createManualClock() }),
+      services,
+    })
     await city.startAll()
     events.length = 0
     await expect(city.stopAll()).rejects.toThrow('nurse cannot stop')

@@ -37,13 +37,20 @@ export interface CityManagerDeps {
 }
 
 export function createCityManager(deps: CityManagerDeps): CityManager {
-  const ordered = startOrder(deps.services.map((s) => s.descriptor)).map(
-    (d) => deps.services.find((s) => s.descriptor === d)!,
+  const ordered = startOrder(deps.services.map((s) => s.descriptor)).map((d) =>
+    deps.services.find((s) => s.descriptor === d)!,
   )
   const statuses = new Map<string, ServiceStatus>(
     ordered.map((s) => [
       s.descriptor.name,
-      { name: s.descriptor.name, realm: s.descriptor.realm, state: 'pending', startedAt: null, stoppedAt: null, error: null },
+      {
+        name: s.descriptor.name,
+        realm: s.descriptor.realm,
+        state: 'pending',
+        startedAt: null,
+        stoppedAt: null,
+        error: null,
+      },
     ]),
   )
   let state: CityState = 'idle'
@@ -73,7 +80,11 @@ export function createCityManager(deps: CityManagerDeps): CityManager {
       const failure = await stopService(service)
       firstFailure ??= failure
     }
-    if (firstFailure !== undefined) throw firstFailure
+    if (firstFailure !== undefined) {
+      throw firstFailure instanceof Error
+        ? firstFailure
+        : new Error('a service failed to stop', { cause: firstFailure })
+    }
   }
 
   return {
@@ -81,7 +92,8 @@ export function createCityManager(deps: CityManagerDeps): CityManager {
       return state
     },
     async startAll() {
-      if (state !== 'idle' && state !== 'stopped') throw new Error(`City Manager cannot start from state ${state}`)
+      if (state !== 'idle' && state !== 'stopped')
+        throw new Error(`City Manager cannot start from state ${state}`)
       state = 'starting'
       for (const service of ordered) {
         const status = statusOf(service)

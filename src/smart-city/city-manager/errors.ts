@@ -4,7 +4,8 @@ export const cityManagerErrors = defineErrors('city-manager', {
   CITY_UNKNOWN_DEPENDENCY: {
     kind: 'internal',
     message: 'Service {name} depends on {dependency}, which is not part of the platform.',
-    description: 'A service declares a dependency that was not composed into the platform; fix the composition root.',
+    description:
+      'A service declares a dependency that was not composed into the platform; fix the composition root.',
   },
   CITY_DEPENDENCY_CYCLE: {
     kind: 'internal',
@@ -14,7 +15,8 @@ export const cityManagerErrors = defineErrors('city-manager', {
   CITY_START_FAILED: {
     kind: 'unavailable',
     message: 'Service {name} failed to start.',
-    description: 'A service could not start; the services started before it were stopped again in reverse order.',
+    description:
+      'A service could not start; the services started before it were stopped again in reverse order.',
     retryable: true,
   },
 })

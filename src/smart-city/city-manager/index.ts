@@ -10,7 +10,10 @@ export const cityManagerVersion = '1.0.0'
 /**
  * The City Manager and its registry entry. It manages every other service; it reports healthy while the city runs.
  */
-export function createCityManagerService(deps: CityManagerDeps): { cityManager: CityManager; service: PlatformService } {
+export function createCityManagerService(deps: CityManagerDeps): {
+  cityManager: CityManager
+  service: PlatformService
+} {
   const cityManager = createCityManager(deps)
   const service: PlatformService = {
     descriptor: {

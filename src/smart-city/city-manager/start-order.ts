@@ -44,7 +44,8 @@ export function startOrder(descriptors: ServiceDescriptor[]): ServiceDescriptor[
   const byName = new Map(descriptors.map((d) => [d.name, d]))
   for (const d of descriptors) {
     for (const dependency of d.dependsOn ?? []) {
-      if (!byName.has(dependency)) throw cityManagerErrors.CITY_UNKNOWN_DEPENDENCY({ name: d.name, dependency })
+      if (!byName.has(dependency))
+        throw cityManagerErrors.CITY_UNKNOWN_DEPENDENCY({ name: d.name, dependency })
     }
   }
   const placed = new Set<string>()
@@ -52,7 +53,8 @@ export function startOrder(descriptors: ServiceDescriptor[]): ServiceDescriptor[
   const remaining = [...descriptors].sort(compareRank)
   while (remaining.length > 0) {
     const index = remaining.findIndex((d) => (d.dependsOn ?? []).every((dep) => placed.has(dep)))
-    if (index === -1) throw cityManagerErrors.CITY_DEPENDENCY_CYCLE({ cycle: findCycle(remaining).join(' -> ') })
+    if (index === -1)
+      throw cityManagerErrors.CITY_DEPENDENCY_CYCLE({ cycle: findCycle(remaining).join(' -> ') })
     const [next] = remaining.splice(index, 1)
     placed.add(next!.name)
     order.push(next!)

@@ -3,7 +3,11 @@ import { createManualClock } from '../../kernel/clock.js'
 import type { PlatformService } from '../../kernel/lifecycle.js'
 import { createCurator } from './curator.js'
 
-function service(name: string, capabilities: string[], healthCheck: PlatformService['healthCheck']): PlatformService {
+function service(
+  name: string,
+  capabilities: string[],
+  healthCheck: PlatformService['healthCheck'],
+): PlatformService {
   return { descriptor: { name, realm: 'smart-city', version: '2.1.0', capabilities }, healthCheck }
 }
 
@@ -23,11 +27,15 @@ describe('Curator', () => {
   it('answers SERVICE_NOT_FOUND and refuses double registration', () => {
     const curator = createCurator({ clock: createManualClock() })
     curator.register(service('nurse', [], () => Promise.resolve({ status: 'healthy' })))
-    expect(() => curator.get('ghost')).toThrow(expect.objectContaining({ code: 'SERVICE_NOT_FOUND', kind: 'not_found' }))
-    expect(() => curator.register(service('nurse', [], () => Promise.resolve({ status: 'healthy' })))).toThrow(
-      expect.objectContaining({ code: 'SERVICE_ALREADY_REGISTERED' }),
+    expect(() => curator.get('ghost')).toThrow(
+      expect.objectContaining({ code: 'SERVICE_NOT_FOUND', kind: 'not_found' }),
     )
-    expect(() => curator.register(service('Bad Name', [], () => Promise.resolve({ status: 'healthy' })))).toThrow(RangeError)
+    expect(() =>
+      curator.register(service('nurse', [], () => Promise.resolve({ status: 'healthy' }))),
+    ).toThrow(expect.objectContaining({ code: 'SERVICE_ALREADY_REGISTERED' }))
+    expect(() =>
+      curator.register(service('Bad Name', [], () => Promise.resolve({ status: 'healthy' }))),
+    ).toThrow(RangeError)
   })
 
   it('reads a throwing or hanging health check as unhealthy, with the reason', async () => {
@@ -38,6 +46,9 @@ describe('Curator', () => {
     const all = await curator.checkAll()
     expect(all['ok']).toMatchObject({ status: 'healthy', details: { n: 1 }, checkedAt: 5000 })
     expect(all['throws']).toMatchObject({ status: 'unhealthy', details: { reason: 'db down' } })
-    expect(all['hangs']).toMatchObject({ status: 'unhealthy', details: { reason: expect.stringContaining('timed out') } })
+    expect(all['hangs']).toMatchObject({
+      status: 'unhealthy',
+      details: { reason: expect.stringContaining('timed out') },
+    })
   })
 })

@@ -55,7 +55,8 @@ export function createCurator(deps: CuratorDeps): Curator {
   return {
     register(service) {
       const { name } = service.descriptor
-      if (!serviceNamePattern.test(name)) throw new RangeError(`Service name "${name}" must match ${serviceNamePattern}`)
+      if (!serviceNamePattern.test(name))
+        throw new RangeError(`Service name "${name}" must match ${serviceNamePattern}`)
       if (services.has(name)) throw curatorErrors.SERVICE_ALREADY_REGISTERED({ name })
       services.set(name, service)
     },

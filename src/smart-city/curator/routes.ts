@@ -49,9 +49,9 @@ export function curatorRoutes(curator: Curator): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const { capability } = request.query
-        const names = (capability ? curator.findByCapability(capability).map((s) => s.descriptor) : curator.list()).map(
-          (d) => d.name,
-        )
+        const names = (
+          capability ? curator.findByCapability(capability).map((s) => s.descriptor) : curator.list()
+        ).map((d) => d.name)
         return { items: await Promise.all(names.map(view)), nextCursor: null }
       },
     )

@@ -42,7 +42,12 @@ describe('Nurse', () => {
       nodeState: () => 'running',
     })
     const readiness = await below.readiness()
-    expect(readiness).toMatchObject({ ready: false, status: 'not_ready', healthPercentage: 75, threshold: 80 })
+    expect(readiness).toMatchObject({
+      ready: false,
+      status: 'not_ready',
+      healthPercentage: 75,
+      threshold: 80,
+    })
     expect(Object.keys(readiness.services)).toHaveLength(4)
   })
 
@@ -66,7 +71,9 @@ describe('Nurse', () => {
     metrics.observeRequest({ method: 'GET', route: '/api/v1/services/:name', status: 404 }, 0.003)
     metrics.observeRequest({ method: 'GET', route: '/api/v1/services/:name', status: 404 }, 0.2)
     const text = await metrics.render()
-    expect(text).toContain('symphainy_http_requests_total{method="GET",route="/api/v1/services/:name",status="404"} 2')
+    expect(text).toContain(
+      'symphainy_http_requests_total{method="GET",route="/api/v1/services/:name",status="404"} 2',
+    )
     expect(text).toContain(
       'symphainy_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/v1/services/:name",status="404"} 1',
     )

@@ -43,7 +43,13 @@ export function createNurse(deps: NurseDeps): Nurse {
       const nodeState = deps.nodeState()
       const running = nodeState === 'running'
       const ready = running && percentage >= deps.readyThresholdPercent
-      const status = running ? (ready ? 'ready' : 'not_ready') : nodeState === 'stopping' || nodeState === 'stopped' ? 'stopping' : 'starting'
+      const status = running
+        ? ready
+          ? 'ready'
+          : 'not_ready'
+        : nodeState === 'stopping' || nodeState === 'stopped'
+          ? 'stopping'
+          : 'starting'
       return { ready, status, healthPercentage: percentage, threshold: deps.readyThresholdPercent, services }
     },
   }
