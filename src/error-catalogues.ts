@@ -31,7 +31,9 @@ export function renderErrorsMarkdown(): string {
     lines.push('', `## ${catalogue.service}`, '', '| Code | Status | Retryable | When |', '|---|---|---|---|')
     for (const [code, spec] of Object.entries(catalogue.specs)) {
       const retryable = spec.retryable ? 'yes' : 'no'
-      lines.push(`| \`${code}\` | ${statusByKind[spec.kind]} ${spec.kind} | ${retryable} | ${spec.description.replace(/\|/g, '\\|')} |`)
+      lines.push(
+        `| \`${code}\` | ${statusByKind[spec.kind]} ${spec.kind} | ${retryable} | ${spec.description.replace(/\|/g, '\\|')} |`,
+      )
     }
   }
   return `${lines.join('\n')}\n`

@@ -41,7 +41,7 @@ export interface PlatformOptions {
   logger?: Logger
 }
 
-type Factory<T> = (config: PlatformConfig, clock: Clock) => Promise<T>
+type Factory<T> = (config: PlatformConfig, clock: Clock, logger: Logger) => Promise<T>
 
 const databaseDrivers = {
   sqlite: async (config) =>
@@ -64,9 +64,15 @@ const keyValueDrivers = {
 } satisfies Record<KeyValueDriver, Factory<KeyValueStore>>
 
 const pubSubDrivers = {
-  memory: async () => (await import('./adapters/memory/pub-sub.js')).createMemoryPubSub(),
-  redis: async (config) =>
-    (await import('./adapters/redis/pub-sub.js')).createRedisPubSub({ url: config.storage.redisUrl! }),
+  memory: async (_config, _clock, logger) =>
+    (await import('./adapters/memory/pub-sub.js')).createMemoryPubSub({
+      onHandlerError: logHandlerError(logger),
+    }),
+  redis: async (config, _clock, logger) =>
+    (await import('./adapters/redis/pub-sub.js')).createRedisPubSub({
+      url: config.storage.redisUrl!,
+      onHandlerError: logHandlerError(logger),
+    }),
 } satisfies Record<KeyValueDriver, Factory<PubSub>>
 
 const fileDrivers = {
@@ -75,13 +81,21 @@ const fileDrivers = {
   memory: async () => (await import('./adapters/memory/file-store.js')).createMemoryFileStore(),
 } satisfies Record<FilesDriver, Factory<FileStore>>
 
+function logHandlerError(logger: Logger) {
+  return (error: unknown, channel: string) => logger.error({ err: error, channel }, 'pub/sub handler failed')
+}
+
 /** Every service's migrations, in the order their names sort. Services append theirs here. */
 export const platformMigrations: SqlMigration[] = []
 
-async function openInfrastructure(config: PlatformConfig, clock: Clock): Promise<Infrastructure> {
+async function openInfrastructure(
+  config: PlatformConfig,
+  clock: Clock,
+  logger: Logger,
+): Promise<Infrastructure> {
   const opened: { close(): Promise<void> }[] = []
   const open = async <T extends { close(): Promise<void> }>(factory: Factory<T>): Promise<T> => {
-    const resource = await factory(config, clock)
+    const resource = await factory(config, clock, logger)
     opened.push(resource)
     return resource
   }
@@ -121,7 +135,7 @@ export async function createPlatform(
   const clock = options.clock ?? createSystemClock()
   const ids = options.ids ?? createRandomIdGenerator()
   const logger = options.logger ?? createLogger({ level: config.logLevel })
-  const infra = await openInfrastructure(config, clock)
+  const infra = await openInfrastructure(config, clock, logger)
   let draining = false
   try {
     if (config.storage.autoMigrate) await infra.database.migrate(platformMigrations)

@@ -4,12 +4,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { cityManagerRoutes } from '../smart-city/city-manager/routes.js'
 import { curatorRoutes } from '../smart-city/curator/routes.js'
 import { nurseRoutes } from '../smart-city/nurse/routes.js'
+import { kernelErrors } from '../kernel/kernel-errors.js'
 import { installErrorHandling, sendError } from './error-handling.js'
 import { gatewayErrors } from './errors.js'
 import type { GatewayPlatform } from './gateway-platform.js'
 import { parseStrictJson } from './json-body.js'
 import { installOpenApi } from './openapi.js'
-import { requestIdFrom } from './request-ids.js'
+import { installRequestIdHeader, requestIdFrom } from './request-ids.js'
 import { installSecurityHeaders } from './security-headers.js'
 
 export type Gateway = FastifyInstance
@@ -29,14 +30,16 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
     requestIdHeader: false,
     bodyLimit: server.bodyLimitBytes,
     requestTimeout: server.requestTimeoutMs,
-    return503OnClosing: true,
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   installErrorHandling(app, server.bodyLimitBytes)
+  installRequestIdHeader(app)
   installSecurityHeaders(app)
   installRequestTimeout(app, server.requestTimeoutMs)
+  installDrain(app)
   installMetrics(app, platform)
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -69,6 +72,20 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   await app.register(curatorRoutes(curator))
   await app.register(cityManagerRoutes(cityManager))
   return app
+}
+
+/** Once closing starts, requests still arriving on kept-alive connections get SHUTTING_DOWN and a closed connection. */
+function installDrain(app: FastifyInstance): void {
+  let closing = false
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done()
+    reply.header('connection', 'close')
+    void sendError(reply, kernelErrors.SHUTTING_DOWN())
+  })
 }
 
 function installRequestTimeout(app: FastifyInstance, timeoutMs: number): void {

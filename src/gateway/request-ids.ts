@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import type { IdGenerator } from '../kernel/ids.js'
 
@@ -9,4 +10,12 @@ export function requestIdFrom(ids: IdGenerator): (req: IncomingMessage) => strin
     const given = req.headers['x-request-id']
     return typeof given === 'string' && acceptable.test(given) ? given : ids.next('req')
   }
+}
+
+/** Every response names its request id, so a client can quote it and operators can find the log lines. */
+export function installRequestIdHeader(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id)
+    done()
+  })
 }

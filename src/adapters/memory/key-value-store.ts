@@ -1,0 +1,94 @@
+import type { Clock } from '../../kernel/clock.js'
+import { storageErrors } from '../../ports/errors.js'
+import type { KeyValueStore, ScriptResult } from '../../ports/key-value-store.js'
+import { createKeyValueData, NOT_AN_INTEGER, OVERFLOW } from './key-value-data.js'
+
+/**
+ * KeyValueStore in process memory, for a single node. TTLs run on the given clock. Every method, scripts included,
+ * runs synchronously inside the returned promise's executor, so nothing interleaves with it: that is the atomicity.
+ * After `close()` every method fails with STORAGE_UNAVAILABLE, as on Redis.
+ */
+export function createMemoryKeyValueStore(options: { clock: Clock; keyPrefix?: string }): KeyValueStore {
+  const data = createKeyValueData(() => options.clock.now())
+  const prefix = options.keyPrefix ?? ''
+  let closed = false
+
+  function run<T>(operation: () => T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      if (closed) throw storageErrors.STORAGE_UNAVAILABLE({ store: 'memory' })
+      resolve(operation())
+    })
+  }
+
+  return {
+    get: (key) => run(() => data.get(prefix + key)),
+    set: (key, value, { ttlMs, ifAbsent = false } = {}) =>
+      run(() => {
+        assertTtl(ttlMs)
+        if (ifAbsent && data.exists(prefix + key)) return false
+        data.set(prefix + key, value, ttlMs)
+        return true
+      }),
+    delete: (key) => run(() => data.del(prefix + key)),
+    increment: (key, by = 1, { ttlMs } = {}) =>
+      run(() => {
+        assertTtl(ttlMs)
+        if (!Number.isSafeInteger(by)) throw new RangeError(`increment needs a whole number, got ${by}`)
+        const created = !data.exists(prefix + key)
+        let value: number
+        try {
+          value = data.incrBy(prefix + key, by)
+        } catch (error) {
+          const message = error instanceof Error ? error.message : ''
+          if (message === NOT_AN_INTEGER || message === OVERFLOW) {
+            throw storageErrors.KV_NOT_AN_INTEGER({ key }, error)
+          }
+          throw error
+        }
+        if (created && ttlMs !== undefined) data.pexpire(prefix + key, ttlMs)
+        return value
+      }),
+    compareAndSet: (key, expected, next, { ttlMs } = {}) =>
+      run(() => {
+        assertTtl(ttlMs)
+        if (data.get(prefix + key) !== expected) return false
+        if (next === null) data.del(prefix + key)
+        else data.set(prefix + key, next, ttlMs)
+        return true
+      }),
+    ttl: (key) =>
+      run(() => {
+        const remaining = data.pttl(prefix + key)
+        if (remaining === -2) return undefined
+        return remaining === -1 ? null : remaining
+      }),
+    runScript: (script, keys, args) =>
+      run(() =>
+        asLuaReply(
+          script.local(
+            data,
+            keys.map((key) => prefix + key),
+            args.map(String),
+          ),
+        ),
+      ),
+    ping: () => run(() => undefined),
+    close() {
+      closed = true
+      data.clear()
+      return Promise.resolve()
+    },
+  }
+}
+
+function assertTtl(ttlMs: number | undefined): void {
+  if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && ttlMs > 0)) {
+    throw new RangeError(`ttlMs must be a positive whole number of milliseconds, got ${ttlMs}`)
+  }
+}
+
+/** Redis turns a Lua number into an integer reply by truncation; doing the same keeps both bodies' answers equal. */
+function asLuaReply(result: ScriptResult): ScriptResult {
+  if (typeof result === 'number') return Math.trunc(result) + 0 // + 0 turns -0 into 0
+  return Array.isArray(result) ? result.map(asLuaReply) : result
+}

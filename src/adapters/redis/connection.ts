@@ -1,0 +1,61 @@
+import { Redis } from 'ioredis'
+import { isPlatformError } from '../../kernel/errors.js'
+import { storageErrors } from '../../ports/errors.js'
+
+/**
+ * One ioredis connection as the Redis adapters use it: `call` runs commands and turns connection trouble into
+ * STORAGE_UNAVAILABLE (Redis error replies such as WRONGTYPE pass through unchanged); `close` quits once, after which
+ * every call fails with STORAGE_UNAVAILABLE.
+ */
+export interface RedisConnection {
+  readonly client: Redis
+  call<T>(command: (client: Redis) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+/** Server replies that mean "not now" rather than "wrong command": a loading, busy, read-only or headless server. */
+const unavailableReply = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/
+
+export function openRedisConnection(url: string, role: string): RedisConnection {
+  const client = new Redis(url, {
+    connectionName: `symphainy-${role}`,
+    // Commands sent while (re)connecting wait in the offline queue, so the factories can stay synchronous, but only
+    // through one failed reconnection attempt (maxRetriesPerRequest: 1): then ioredis fails them. With the capped
+    // backoff below, a command against a down server fails within about two reconnect delays (100 ms to 4 s)
+    // instead of queueing forever. Disabling the offline queue instead would fail commands sent during startup.
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    connectTimeout: 2000,
+    // The outer bound for any one command, including one written to a half-open socket that never answers.
+    commandTimeout: 5000,
+  })
+  // Failures reach callers through their rejected commands; without a listener ioredis prints every failed reconnect.
+  client.on('error', () => undefined)
+  let closed = false
+
+  return {
+    client,
+    async call(command) {
+      if (closed) throw storageErrors.STORAGE_UNAVAILABLE({ store: 'redis' })
+      try {
+        return await command(client)
+      } catch (error) {
+        throw toStorageError(error)
+      }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      // QUIT lets pending replies arrive first; a connection that is not up has nothing to flush and would only wait.
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect())
+      else client.disconnect()
+    },
+  }
+}
+
+export function toStorageError(error: unknown): unknown {
+  if (isPlatformError(error) || !(error instanceof Error)) return error
+  if (error.name === 'ReplyError' && !unavailableReply.test(error.message)) return error
+  return storageErrors.STORAGE_UNAVAILABLE({ store: 'redis' }, error)
+}
