@@ -71,6 +71,7 @@ const pubSubDrivers = {
   redis: async (config, _clock, logger) =>
     (await import('./adapters/redis/pub-sub.js')).createRedisPubSub({
       url: config.storage.redisUrl!,
+      channelPrefix: config.storage.redisPrefix,
       onHandlerError: logHandlerError(logger),
     }),
 } satisfies Record<KeyValueDriver, Factory<PubSub>>

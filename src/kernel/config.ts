@@ -30,6 +30,22 @@ export interface PlatformConfig {
     filesUrl: string
     filesDriver: FilesDriver
     autoMigrate: boolean
+    redisPrefix: string
+  }
+  security: {
+    accessTokenTtlSeconds: number
+    refreshTokenTtlSeconds: number
+    sessionMaxSeconds: number
+    jwtIssuer: string
+    jwtAudience: string
+    jwtPrivateKeyFile: string | undefined
+    scryptLogN: number
+    hashConcurrency: number
+    hashQueueLimit: number
+    loginMaxFailures: number
+    loginIpMaxFailures: number
+    loginLockSeconds: number
+    signupEnabled: boolean
   }
   logLevel: LogLevel
   nurse: { readyThresholdPercent: number }
@@ -81,6 +97,12 @@ export const configVariables: ConfigVariable[] = [
     description: 'File store root: `file:<folder>` (shared folder when scaled out) or `memory:` (tests).',
   },
   {
+    name: 'SYMPHAINY_REDIS_PREFIX',
+    default: 'symphainy:',
+    example: 'prod-eu:',
+    description: 'Prefix of every Redis key and channel, so several platforms can share one Redis.',
+  },
+  {
     name: 'SYMPHAINY_AUTO_MIGRATE',
     default: 'true',
     example: 'false',
@@ -122,6 +144,88 @@ export const configVariables: ConfigVariable[] = [
     default: '10000',
     example: '30000',
     description: 'Longest graceful drain on SIGTERM/SIGINT before the process exits anyway.',
+  },
+  {
+    name: 'SYMPHAINY_ACCESS_TOKEN_TTL_SECONDS',
+    default: '900',
+    example: '300',
+    description: 'Lifetime of access tokens (JWT).',
+  },
+  {
+    name: 'SYMPHAINY_REFRESH_TOKEN_TTL_SECONDS',
+    default: '1209600',
+    example: '86400',
+    description: 'Lifetime of each refresh token; every use rotates it.',
+  },
+  {
+    name: 'SYMPHAINY_SESSION_MAX_SECONDS',
+    default: '2592000',
+    example: '604800',
+    description:
+      'Absolute lifetime of a login session (a refresh-token family), however often it is refreshed.',
+  },
+  {
+    name: 'SYMPHAINY_JWT_ISSUER',
+    default: 'symphainy',
+    example: 'https://api.example.com',
+    description: 'The `iss` of access tokens.',
+  },
+  {
+    name: 'SYMPHAINY_JWT_AUDIENCE',
+    default: 'symphainy-api',
+    example: 'example-api',
+    description: 'The `aud` of access tokens.',
+  },
+  {
+    name: 'SYMPHAINY_JWT_PRIVATE_KEY_FILE',
+    default: undefined,
+    example: '/run/secrets/jwt-ed25519.pem',
+    description:
+      'PKCS#8 PEM Ed25519 or P-256 key signing access tokens. Unset: one is generated on first start and kept in the database.',
+  },
+  {
+    name: 'SYMPHAINY_SCRYPT_LOG_N',
+    default: '17',
+    example: '15',
+    description:
+      'scrypt cost for new password hashes as log2(N) (r=8, p=1); 17 is the OWASP minimum. Stored with each hash.',
+  },
+  {
+    name: 'SYMPHAINY_HASH_CONCURRENCY',
+    default: '2',
+    example: '4',
+    description: 'Password hashes computed at once; more wait in a queue.',
+  },
+  {
+    name: 'SYMPHAINY_HASH_QUEUE_LIMIT',
+    default: '64',
+    example: '256',
+    description:
+      'Password checks that may wait; beyond it logins get 503 AUTH_BUSY instead of stalling the process.',
+  },
+  {
+    name: 'SYMPHAINY_LOGIN_MAX_FAILURES',
+    default: '5',
+    example: '10',
+    description: 'Failed logins per account within the lock window before the account locks.',
+  },
+  {
+    name: 'SYMPHAINY_LOGIN_IP_MAX_FAILURES',
+    default: '50',
+    example: '100',
+    description: 'Failed logins per client IP within the lock window before that IP is locked out.',
+  },
+  {
+    name: 'SYMPHAINY_LOGIN_LOCK_SECONDS',
+    default: '900',
+    example: '300',
+    description: 'Length of the failure-counting window and of a lock.',
+  },
+  {
+    name: 'SYMPHAINY_SIGNUP_ENABLED',
+    default: 'true',
+    example: 'false',
+    description: 'Whether `POST /api/v1/auth/signup` may create new tenants.',
   },
   {
     name: 'SYMPHAINY_CONFIG_FILE',
@@ -186,6 +290,26 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
       filesUrl,
       filesDriver: filesDriverOf(filesUrl, problems),
       autoMigrate: parseBoolean('SYMPHAINY_AUTO_MIGRATE', autoMigrate, problems),
+      redisPrefix: read('SYMPHAINY_REDIS_PREFIX') ?? '',
+    },
+    security: {
+      accessTokenTtlSeconds: integer('SYMPHAINY_ACCESS_TOKEN_TTL_SECONDS', 30, 86_400),
+      refreshTokenTtlSeconds: integer('SYMPHAINY_REFRESH_TOKEN_TTL_SECONDS', 60, 31_536_000),
+      sessionMaxSeconds: integer('SYMPHAINY_SESSION_MAX_SECONDS', 60, 31_536_000),
+      jwtIssuer: read('SYMPHAINY_JWT_ISSUER') ?? '',
+      jwtAudience: read('SYMPHAINY_JWT_AUDIENCE') ?? '',
+      jwtPrivateKeyFile: read('SYMPHAINY_JWT_PRIVATE_KEY_FILE'),
+      scryptLogN: integer('SYMPHAINY_SCRYPT_LOG_N', 10, 20),
+      hashConcurrency: integer('SYMPHAINY_HASH_CONCURRENCY', 1, 64),
+      hashQueueLimit: integer('SYMPHAINY_HASH_QUEUE_LIMIT', 0, 100_000),
+      loginMaxFailures: integer('SYMPHAINY_LOGIN_MAX_FAILURES', 1, 1000),
+      loginIpMaxFailures: integer('SYMPHAINY_LOGIN_IP_MAX_FAILURES', 1, 100_000),
+      loginLockSeconds: integer('SYMPHAINY_LOGIN_LOCK_SECONDS', 1, 86_400),
+      signupEnabled: parseBoolean(
+        'SYMPHAINY_SIGNUP_ENABLED',
+        read('SYMPHAINY_SIGNUP_ENABLED') ?? '',
+        problems,
+      ),
     },
     logLevel: (logLevels as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
     nurse: { readyThresholdPercent: integer('SYMPHAINY_READY_THRESHOLD', 0, 100) },
