@@ -60,6 +60,7 @@ const keyValueDrivers = {
   redis: async (config) =>
     (await import('./adapters/redis/key-value-store.js')).createRedisKeyValueStore({
       url: config.storage.redisUrl!,
+      keyPrefix: config.storage.redisPrefix,
     }),
 } satisfies Record<KeyValueDriver, Factory<KeyValueStore>>
 
