@@ -1,5 +1,7 @@
 import type { ErrorSpec } from './kernel/error-catalogue.js'
 import { kernelErrors } from './kernel/kernel-errors.js'
+import { paginationErrors } from './kernel/pagination.js'
+import { securityErrors } from './smart-city/security-guard/errors.js'
 import { statusByKind } from './kernel/errors.js'
 import { storageErrors } from './ports/errors.js'
 import { gatewayErrors } from './gateway/errors.js'
@@ -9,8 +11,10 @@ import { curatorErrors } from './smart-city/curator/errors.js'
 /** Every error catalogue of the platform; docs/errors.md is rendered from this list and a test keeps them equal. */
 export const allErrorCatalogues: { service: string; specs: Readonly<Record<string, ErrorSpec>> }[] = [
   kernelErrors,
+  paginationErrors,
   storageErrors,
   gatewayErrors,
+  securityErrors,
   curatorErrors,
   cityManagerErrors,
 ]

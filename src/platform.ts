@@ -11,6 +11,7 @@ import type { MigrationReport, SqlDatabase, SqlMigration } from './ports/sql-dat
 import { createCityManagerService } from './smart-city/city-manager/index.js'
 import { createCuratorService } from './smart-city/curator/index.js'
 import { createHttpMetrics, createNurseService } from './smart-city/nurse/index.js'
+import { createSecurityGuardService, securityGuardMigrations } from './smart-city/security-guard/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
 
@@ -88,7 +89,7 @@ function logHandlerError(logger: Logger) {
 }
 
 /** Every service's migrations, in the order their names sort. Services append theirs here. */
-export const platformMigrations: SqlMigration[] = []
+export const platformMigrations: SqlMigration[] = [...securityGuardMigrations]
 
 async function openInfrastructure(
   config: PlatformConfig,
@@ -156,7 +157,15 @@ export async function createPlatform(
         files: () => infra.files.ping(),
       },
     })
-    const managed: PlatformService[] = [curatorPart.service, nursePart.service]
+    const securityPart = createSecurityGuardService({
+      database: infra.database,
+      keyValue: infra.keyValue,
+      clock,
+      ids,
+      logger,
+      settings: config.security,
+    })
+    const managed: PlatformService[] = [curatorPart.service, securityPart.service, nursePart.service]
     const cityManagerPart = createCityManagerService({ clock, logger, curator, services: managed })
     const { cityManager } = cityManagerPart
     await cityManager.startAll()
@@ -167,7 +176,7 @@ export async function createPlatform(
       logger,
       ids,
       version: platformVersion,
-      services: { curator, nurse: nursePart.nurse, cityManager },
+      services: { curator, nurse: nursePart.nurse, cityManager, securityGuard: securityPart.securityGuard },
     }
     const gateway = await buildGateway(core)
     await gateway.ready()

@@ -4,6 +4,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { cityManagerRoutes } from '../smart-city/city-manager/routes.js'
 import { curatorRoutes } from '../smart-city/curator/routes.js'
 import { nurseRoutes } from '../smart-city/nurse/routes.js'
+import { accessRoutes } from '../smart-city/security-guard/routes/access-routes.js'
+import { authRoutes } from '../smart-city/security-guard/routes/auth-routes.js'
+import { userRoutes } from '../smart-city/security-guard/routes/user-routes.js'
+import { installAuthentication, requireSecurityDeclarations } from './authentication.js'
 import { kernelErrors } from '../kernel/kernel-errors.js'
 import { installErrorHandling, sendError } from './error-handling.js'
 import { gatewayErrors } from './errors.js'
@@ -35,6 +39,7 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  requireSecurityDeclarations(app)
   installErrorHandling(app, server.bodyLimitBytes)
   installRequestIdHeader(app)
   installSecurityHeaders(app)
@@ -66,8 +71,12 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
     })
   }
   await installOpenApi(app, platform.version)
+  installAuthentication(app, platform.services.securityGuard)
 
-  const { curator, nurse, cityManager } = platform.services
+  const { curator, nurse, cityManager, securityGuard } = platform.services
+  await app.register(authRoutes(securityGuard))
+  await app.register(userRoutes(securityGuard))
+  await app.register(accessRoutes(securityGuard))
   await app.register(nurseRoutes(nurse))
   await app.register(curatorRoutes(curator))
   await app.register(cityManagerRoutes(cityManager))

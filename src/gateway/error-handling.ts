@@ -12,6 +12,8 @@ export function errorBody(error: PlatformError, requestId: string) {
 }
 
 export function sendError(reply: FastifyReply, error: PlatformError): FastifyReply {
+  if (error.kind === 'unauthorized')
+    void reply.header('www-authenticate', 'Bearer realm="symphainy", ApiKey realm="symphainy"')
   return reply
     .code(statusByKind[error.kind])
     .type('application/json; charset=utf-8')

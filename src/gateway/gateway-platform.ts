@@ -4,6 +4,7 @@ import type { Logger } from '../kernel/logger.js'
 import type { CityManager } from '../smart-city/city-manager/index.js'
 import type { Curator } from '../smart-city/curator/index.js'
 import type { Nurse } from '../smart-city/nurse/index.js'
+import type { SecurityGuard } from '../smart-city/security-guard/index.js'
 
 /** What the gateway needs from the platform; `createPlatform` returns a superset of it. */
 export interface GatewayPlatform {
@@ -15,5 +16,6 @@ export interface GatewayPlatform {
     curator: Curator
     nurse: Nurse
     cityManager: CityManager
+    securityGuard: SecurityGuard
   }
 }

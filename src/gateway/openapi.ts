@@ -28,5 +28,7 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: false } })
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
+  app.get('/openapi.json', { config: { security: { public: true } }, schema: { hide: true } }, () =>
+    app.swagger(),
+  )
 }

@@ -12,6 +12,11 @@ export const kernelErrors = defineErrors('kernel', {
     description:
       'Start-up refused a setting; details.problems lists each variable, its value and how to fix it.',
   },
+  PRINCIPAL_MISSING: {
+    kind: 'unauthorized',
+    message: 'Authentication is required.',
+    description: 'A handler that needs a caller ran without one; this is a platform fault reported as 401.',
+  },
   SHUTTING_DOWN: {
     kind: 'unavailable',
     message: 'The platform is shutting down.',

@@ -13,7 +13,7 @@ describe('graceful drain', () => {
     const held = new Promise<void>((resolve) => (release = resolve))
     let arrived!: () => void
     const slowArrived = new Promise<void>((resolve) => (arrived = resolve))
-    app.get('/test/slow', async () => {
+    app.get('/test/slow', { config: { security: { public: true } } }, async () => {
       arrived()
       await held
       return { finished: true }

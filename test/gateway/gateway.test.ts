@@ -2,11 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Type } from 'typebox'
 import { errorKinds, PlatformError, statusByKind } from '../../src/kernel/errors.js'
 import { buildGateway, type Gateway } from '../../src/gateway/build-gateway.js'
+import { routeTable } from '../../src/gateway/authentication.js'
 import type { Platform } from '../../src/platform.js'
 import { createTestPlatform } from '../support/test-platform.js'
 
 let platform: Platform
 let app: Gateway
+let admin: { authorization: string }
 
 beforeAll(async () => {
   platform = await createTestPlatform({
@@ -17,20 +19,21 @@ beforeAll(async () => {
   })
   // A second gateway over the same platform, with routes that exist only to exercise the cross-cutting rules.
   app = await buildGateway(platform)
-  app.get('/test/errors/:kind', (request) => {
+  app.get('/test/errors/:kind', { config: { security: { public: true } } }, (request) => {
     const { kind } = request.params as { kind: (typeof errorKinds)[number] }
     throw new PlatformError({ code: 'TEST_ERROR', kind, message: `a ${kind} error`, details: { kind } })
   })
-  app.get('/test/crash', () => {
+  app.get('/test/crash', { config: { security: { public: true } } }, () => {
     throw new TypeError('database password is hunter2')
   })
-  app.get('/test/slow', async () => {
+  app.get('/test/slow', { config: { security: { public: true } } }, async () => {
     await new Promise((resolve) => setTimeout(resolve, 2000))
     return { late: true }
   })
   app.post(
     '/test/echo',
     {
+      config: { security: { public: true } },
       schema: {
         body: Type.Object(
           { name: Type.String({ minLength: 1 }), nested: Type.Optional(Type.Unknown()) },
@@ -41,6 +44,12 @@ beforeAll(async () => {
     (request) => request.body,
   )
   await app.ready()
+  const signup = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/signup',
+    payload: { email: 'ops@example.com', password: 'a long enough passphrase', name: 'Ops' },
+  })
+  admin = { authorization: `Bearer ${signup.json<{ accessToken: string }>().accessToken}` }
 })
 
 afterAll(async () => {
@@ -240,13 +249,13 @@ describe('platform routes', () => {
     }>()
     expect(body.status).toBe('ready')
     expect(body.healthPercentage).toBe(100)
-    expect(Object.keys(body.services).sort()).toEqual(['city-manager', 'curator', 'nurse'])
+    expect(Object.keys(body.services).sort()).toEqual(['city-manager', 'curator', 'nurse', 'security-guard'])
     expect(body.services['nurse']).toMatchObject({
       status: 'healthy',
       details: { database: 'up', keyValue: 'up', pubSub: 'up', files: 'up' },
     })
 
-    await app.inject({ method: 'GET', url: '/api/v1/services/ghost' })
+    await app.inject({ method: 'GET', url: '/api/v1/services/ghost', headers: admin })
     const metrics = await app.inject({ method: 'GET', url: '/metrics' })
     expect(metrics.headers['content-type']).toContain('text/plain')
     expect(metrics.body).toMatch(
@@ -256,32 +265,38 @@ describe('platform routes', () => {
   })
 
   it('lists registered services and finds them by name and capability', async () => {
-    const list = (await app.inject({ method: 'GET', url: '/api/v1/services' })).json<{
+    const list = (await app.inject({ method: 'GET', url: '/api/v1/services', headers: admin })).json<{
       items: { name: string; capabilities: string[]; health: { status: string } }[]
     }>()
-    expect(list.items.map((s) => s.name).sort()).toEqual(['city-manager', 'curator', 'nurse'])
+    expect(list.items.map((s) => s.name).sort()).toEqual([
+      'city-manager',
+      'curator',
+      'nurse',
+      'security-guard',
+    ])
     expect(list.items.every((s) => s.health.status === 'healthy')).toBe(true)
     const byCapability = (
-      await app.inject({ method: 'GET', url: '/api/v1/services?capability=metrics' })
+      await app.inject({ method: 'GET', url: '/api/v1/services?capability=metrics', headers: admin })
     ).json<{ items: { name: string }[] }>()
     expect(byCapability.items.map((s) => s.name)).toEqual(['nurse'])
-    const one = await app.inject({ method: 'GET', url: '/api/v1/services/curator' })
+    const one = await app.inject({ method: 'GET', url: '/api/v1/services/curator', headers: admin })
     expect(one.json()).toMatchObject({
       name: 'curator',
       realm: 'smart-city',
       capabilities: expect.arrayContaining(['service-discovery']),
     })
-    const missing = await app.inject({ method: 'GET', url: '/api/v1/services/ghost' })
+    const missing = await app.inject({ method: 'GET', url: '/api/v1/services/ghost', headers: admin })
     expect(missing.statusCode).toBe(404)
     expect(jsonOf(missing).error.code).toBe('SERVICE_NOT_FOUND')
   })
 
   it('reports every managed service state in start order', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/v1/platform/lifecycle' })
+    const response = await app.inject({ method: 'GET', url: '/api/v1/platform/lifecycle', headers: admin })
     expect(response.json()).toMatchObject({
       state: 'running',
       services: [
         { name: 'curator', state: 'running' },
+        { name: 'security-guard', state: 'running' },
         { name: 'nurse', state: 'running' },
       ],
     })
@@ -309,21 +324,71 @@ describe('platform routes', () => {
 })
 
 describe('readiness threshold', () => {
-  it('answers 503 with details once healthy services fall below the threshold', async () => {
-    platform.services.curator.register({
-      descriptor: { name: 'flaky', realm: 'smart-city', version: '1', capabilities: [] },
-      healthCheck: () => Promise.reject(new Error('disk full')),
-    })
+  it('stays ready exactly at the threshold and answers 503 with details below it', async () => {
+    const flaky = (name: string) =>
+      platform.services.curator.register({
+        descriptor: { name, realm: 'smart-city', version: '1', capabilities: [] },
+        healthCheck: () => Promise.reject(new Error('disk full')),
+      })
+    flaky('flaky-one')
     try {
-      const response = await app.inject({ method: 'GET', url: '/ready' })
-      expect(response.statusCode).toBe(503)
-      expect(response.json()).toMatchObject({
+      const atThreshold = await app.inject({ method: 'GET', url: '/ready' })
+      expect(atThreshold.statusCode).toBe(200)
+      expect(atThreshold.json()).toMatchObject({ status: 'ready', healthPercentage: 80 })
+      flaky('flaky-two')
+      const below = await app.inject({ method: 'GET', url: '/ready' })
+      expect(below.statusCode).toBe(503)
+      expect(below.json()).toMatchObject({
         status: 'not_ready',
-        healthPercentage: 75,
-        services: { flaky: { status: 'unhealthy', details: { reason: 'disk full' } } },
+        healthPercentage: 66.67,
+        services: { 'flaky-two': { status: 'unhealthy', details: { reason: 'disk full' } } },
       })
     } finally {
-      platform.services.curator.deregister('flaky')
+      platform.services.curator.deregister('flaky-one')
+      platform.services.curator.deregister('flaky-two')
     }
+  })
+})
+
+describe('route security declarations', () => {
+  it('refuses to register a route that declares no security', async () => {
+    const bare = await buildGateway(platform)
+    expect(() => bare.get('/test/undeclared', () => ({}))).toThrow(/declares no config.security/)
+    await bare.close()
+  })
+
+  it('every registered route declares public, authenticated or a resource:action permission', () => {
+    const table = routeTable(platform.gateway)
+    expect(table.map((r) => `${r.method} ${r.url}`)).toEqual(
+      expect.arrayContaining(['GET /health', 'POST /api/v1/users', 'DELETE /api/v1/users/:id', 'GET /docs']),
+    )
+    for (const route of table) {
+      const { security } = route
+      const valid =
+        ('public' in security && security.public) ||
+        ('authenticated' in security && security.authenticated) ||
+        ('permission' in security && /^[a-z*][a-z0-9-]*:[a-z*][a-z0-9-]*$/.test(security.permission))
+      expect(valid, `${route.method} ${route.url}`).toBe(true)
+    }
+    const open = table.filter(
+      (r) => 'public' in r.security && !r.url.startsWith('/docs') && r.method !== 'OPTIONS',
+    )
+    expect(open.map((r) => `${r.method} ${r.url}`).sort()).toEqual(
+      [
+        'GET /.well-known/jwks.json',
+        'GET /health',
+        'GET /metrics',
+        'GET /openapi.json',
+        'GET /ready',
+        'HEAD /.well-known/jwks.json',
+        'HEAD /health',
+        'HEAD /metrics',
+        'HEAD /openapi.json',
+        'HEAD /ready',
+        'POST /api/v1/auth/login',
+        'POST /api/v1/auth/refresh',
+        'POST /api/v1/auth/signup',
+      ].sort(),
+    )
   })
 })

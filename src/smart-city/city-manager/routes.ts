@@ -17,6 +17,7 @@ export function cityManagerRoutes(cityManager: CityManager): FastifyPluginAsyncT
     app.get(
       '/api/v1/platform/lifecycle',
       {
+        config: { security: { permission: 'platform:read' } },
         schema: {
           tags: ['city-manager'],
           summary: 'Node state and each service in start order',

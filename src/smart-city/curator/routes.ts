@@ -40,6 +40,7 @@ export function curatorRoutes(curator: Curator): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/services',
       {
+        config: { security: { permission: 'service:read' } },
         schema: {
           tags: ['curator'],
           summary: 'Registered services with capabilities and current health',
@@ -58,6 +59,7 @@ export function curatorRoutes(curator: Curator): FastifyPluginAsyncTypebox {
     app.get(
       '/api/v1/services/:name',
       {
+        config: { security: { permission: 'service:read' } },
         schema: {
           tags: ['curator'],
           summary: 'One registered service',

@@ -26,6 +26,7 @@ export function nurseRoutes(nurse: Nurse): FastifyPluginAsyncTypebox {
     app.get(
       '/health',
       {
+        config: { security: { public: true } },
         schema: {
           tags: ['nurse'],
           summary: 'Liveness: the process answers',
@@ -37,6 +38,7 @@ export function nurseRoutes(nurse: Nurse): FastifyPluginAsyncTypebox {
     app.get(
       '/ready',
       {
+        config: { security: { public: true } },
         schema: {
           tags: ['nurse'],
           summary: 'Readiness: 200 when healthPercentage ≥ threshold, else 503',
@@ -52,6 +54,7 @@ export function nurseRoutes(nurse: Nurse): FastifyPluginAsyncTypebox {
     app.get(
       '/metrics',
       {
+        config: { security: { public: true } },
         schema: {
           tags: ['nurse'],
           summary: 'Prometheus text exposition',

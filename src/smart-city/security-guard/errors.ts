@@ -9,7 +9,8 @@ export const securityErrors = defineErrors('security-guard', {
   INVALID_TOKEN: {
     kind: 'unauthorized',
     message: 'The access token is invalid or expired.',
-    description: 'The token failed verification (signature, issuer, audience, type, time or revocation); refresh it or log in again.',
+    description:
+      'The token failed verification (signature, issuer, audience, type, time or revocation); refresh it or log in again.',
   },
   INVALID_API_KEY: {
     kind: 'unauthorized',
@@ -24,7 +25,8 @@ export const securityErrors = defineErrors('security-guard', {
   INVALID_REFRESH_TOKEN: {
     kind: 'unauthorized',
     message: 'The refresh token is invalid, expired or revoked.',
-    description: 'Log in again. Presenting an already used refresh token also revokes every token of its login session.',
+    description:
+      'Log in again. Presenting an already used refresh token also revokes every token of its login session.',
   },
   AUTH_BUSY: {
     kind: 'unavailable',
@@ -35,7 +37,8 @@ export const securityErrors = defineErrors('security-guard', {
   WEAK_PASSWORD: {
     kind: 'invalid',
     message: 'The password is not acceptable: {reason}.',
-    description: 'Passwords need 8 to 1024 characters and must not be a commonly used password (details.reason).',
+    description:
+      'Passwords need 8 to 1024 characters and must not be a commonly used password (details.reason).',
   },
   EMAIL_TAKEN: {
     kind: 'conflict',
@@ -55,7 +58,8 @@ export const securityErrors = defineErrors('security-guard', {
   PERMISSION_DENIED: {
     kind: 'forbidden',
     message: 'You lack the permission {permission}.',
-    description: 'The caller is authenticated but none of its roles grants the permission the route declares.',
+    description:
+      'The caller is authenticated but none of its roles grants the permission the route declares.',
   },
   ROLE_ESCALATION: {
     kind: 'forbidden',
@@ -65,17 +69,17 @@ export const securityErrors = defineErrors('security-guard', {
   USER_NOT_FOUND: {
     kind: 'not_found',
     message: 'No user {id} in this tenant.',
-    description: 'The id is unknown in the caller\'s tenant (users of other tenants are never visible).',
+    description: "The id is unknown in the caller's tenant (users of other tenants are never visible).",
   },
   API_KEY_NOT_FOUND: {
     kind: 'not_found',
     message: 'No API key {id} in this tenant.',
-    description: 'The key is unknown in the caller\'s tenant, or belongs to another user.',
+    description: "The key is unknown in the caller's tenant, or belongs to another user.",
   },
   ROLE_NOT_FOUND: {
     kind: 'not_found',
     message: 'No role named {name} in this tenant.',
-    description: 'Built-in roles are admin, member and viewer; others are the tenant\'s custom roles.',
+    description: "Built-in roles are admin, member and viewer; others are the tenant's custom roles.",
   },
   ROLE_UNKNOWN: {
     kind: 'invalid',
@@ -96,6 +100,11 @@ export const securityErrors = defineErrors('security-guard', {
     kind: 'conflict',
     message: 'This would leave the tenant without an active admin.',
     description: 'A tenant keeps at least one active admin; promote another user first.',
+  },
+  INVALID_EXPIRY: {
+    kind: 'invalid',
+    message: 'expiresAt {expiresAt} is not in the future.',
+    description: 'An API key must expire after it is created; omit expiresAt for a key that does not expire.',
   },
   SIGNING_KEY_INVALID: {
     kind: 'invalid',

@@ -1,0 +1,60 @@
+import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { RouteSecurity } from '../kernel/principal.js'
+import { securityErrors } from '../smart-city/security-guard/errors.js'
+import type { SecurityGuard } from '../smart-city/security-guard/index.js'
+
+/**
+ * Default deny at the front door. Every route must declare `config.security` (public, authenticated, or a
+ * `resource:action` permission); registering one without it throws, so a forgotten declaration cannot ship.
+ * Routes added by documentation plugins under /docs are public. Identity comes only from `Authorization`;
+ * headers such as X-User-Id or X-Tenant-Id are never read.
+ */
+export interface RouteEntry {
+  method: string
+  url: string
+  security: RouteSecurity
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>()
+
+/** Every route the gateway registered, with its declaration (the cross-tenant sweep walks this). */
+export function routeTable(app: FastifyInstance): readonly RouteEntry[] {
+  return routeTables.get(app) ?? []
+}
+
+export function requireSecurityDeclarations(app: FastifyInstance): void {
+  const table: RouteEntry[] = []
+  routeTables.set(app, table)
+  app.addHook('onRoute', (route: RouteOptions) => {
+    let security = route.config?.security
+    if (!security) {
+      if (!route.url.startsWith('/docs') && route.method !== 'OPTIONS') {
+        throw new Error(`Route ${String(route.method)} ${route.url} declares no config.security`)
+      }
+      security = { public: true }
+      route.config = { ...route.config, security }
+    }
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, security })
+  })
+}
+
+export function installAuthentication(app: FastifyInstance, guard: SecurityGuard): void {
+  app.decorateRequest('principal', null)
+  app.addHook('onRequest', async (request) => {
+    const security = request.routeOptions.config.security
+    if (!security || 'public' in security) return
+    const principal = await guard.authenticateHeader(request.headers.authorization)
+    request.principal = principal
+    if ('permission' in security) {
+      const [resource, action] = security.permission.split(':') as [string, string]
+      if (!guard.checkPermission(principal, resource, action).allowed) {
+        await guard.recordDenial(principal, security.permission, {
+          ip: request.ip,
+          requestId: request.id,
+          route: `${request.method} ${request.routeOptions.url ?? ''}`,
+        })
+        throw securityErrors.PERMISSION_DENIED({ permission: security.permission })
+      }
+    }
+  })
+}

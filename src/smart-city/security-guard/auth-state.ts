@@ -1,0 +1,108 @@
+import type { KeyValueScript, KeyValueStore } from '../../ports/key-value-store.js'
+
+/**
+ * Revocation state every node must agree on, read in one key-value round trip per authenticated request:
+ * - `sg:user:<id>`: `<status>:<authVersion>`; a token whose `ver` differs (user disabled, deleted, roles or
+ *   password changed) is refused at once.
+ * - `sg:session:<id>`: `active` or `revoked` (logout, refresh-token reuse).
+ * - `sg:roles:<tenant>`: an opaque version of the tenant's custom roles; each node reloads them when it changes.
+ * SQL is the truth. A missing entry is loaded from SQL and written with SET-if-absent, while changes overwrite;
+ * so a reader racing a change can never put back the older state.
+ */
+export const userStateTtlMs = 10 * 60_000
+
+export interface UserState {
+  status: 'active' | 'disabled' | 'deleted'
+  authVersion: number
+}
+
+export interface AuthStateLoaders {
+  user(tenantId: string, userId: string): Promise<UserState>
+  session(sessionId: string): Promise<'active' | 'revoked'>
+}
+
+const readThree: KeyValueScript = {
+  name: 'sg-auth-state',
+  // KEYS: user, session, roles version. Returns the three values (nil when absent).
+  lua: "return { redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]) }",
+  local: (ops, keys) => keys.map((key) => ops.get(key)),
+}
+
+const keys = {
+  user: (userId: string) => `sg:user:${userId}`,
+  session: (sessionId: string | null) => `sg:session:${sessionId ?? '-'}`,
+  roles: (tenantId: string) => `sg:roles:${tenantId}`,
+}
+
+function encodeUser(state: UserState): string {
+  return `${state.status}:${state.authVersion}`
+}
+
+function decodeUser(value: string): UserState | undefined {
+  const [status, version] = value.split(':')
+  if ((status !== 'active' && status !== 'disabled' && status !== 'deleted') || !/^\d+$/.test(version ?? ''))
+    return undefined
+  return { status, authVersion: Number(version) }
+}
+
+export interface AuthSnapshot {
+  user: UserState
+  session: 'active' | 'revoked' | null
+  rolesVersion: string
+}
+
+export interface AuthStateCache {
+  read(tenantId: string, userId: string, sessionId: string | null): Promise<AuthSnapshot>
+  userChanged(userId: string, state: UserState): Promise<void>
+  sessionRevoked(sessionId: string): Promise<void>
+  rolesChanged(tenantId: string, version: string): Promise<void>
+}
+
+export function createAuthStateCache(
+  kv: KeyValueStore,
+  loaders: AuthStateLoaders,
+  newVersion: () => string,
+): AuthStateCache {
+  return {
+    async read(tenantId, userId, sessionId) {
+      const reply = await kv.runScript(
+        readThree,
+        [keys.user(userId), keys.session(sessionId), keys.roles(tenantId)],
+        [],
+      )
+      const [userValue, sessionValue, rolesValue] = Array.isArray(reply) ? reply : []
+
+      let user = typeof userValue === 'string' ? decodeUser(userValue) : undefined
+      if (!user) {
+        user = await loaders.user(tenantId, userId)
+        await kv.set(keys.user(userId), encodeUser(user), { ttlMs: userStateTtlMs, ifAbsent: true })
+      }
+
+      let session: AuthSnapshot['session'] = null
+      if (sessionId !== null) {
+        if (sessionValue === 'active' || sessionValue === 'revoked') session = sessionValue
+        else {
+          session = await loaders.session(sessionId)
+          await kv.set(keys.session(sessionId), session, { ttlMs: userStateTtlMs, ifAbsent: true })
+        }
+      }
+
+      let rolesVersion = typeof rolesValue === 'string' ? rolesValue : undefined
+      if (rolesVersion === undefined) {
+        const candidate = newVersion()
+        await kv.set(keys.roles(tenantId), candidate, { ifAbsent: true })
+        rolesVersion = (await kv.get(keys.roles(tenantId))) ?? candidate
+      }
+      return { user, session, rolesVersion }
+    },
+    async userChanged(userId, state) {
+      await kv.set(keys.user(userId), encodeUser(state), { ttlMs: userStateTtlMs })
+    },
+    async sessionRevoked(sessionId) {
+      await kv.set(keys.session(sessionId), 'revoked', { ttlMs: userStateTtlMs })
+    },
+    async rolesChanged(tenantId, version) {
+      await kv.set(keys.roles(tenantId), version)
+    },
+  }
+}
