@@ -2,7 +2,7 @@ import type { Principal } from '../../kernel/principal.js'
 import { type RequestMeta, actorOf } from './audit-log.js'
 import type { SecurityContext } from './context.js'
 import { securityErrors } from './errors.js'
-import { builtInRoles, isBuiltInRole } from './permissions.js'
+import { builtInRoles, covers, isBuiltInRole } from './permissions.js'
 import { apiKeysStore } from './store/api-keys-store.js'
 import { rolesStore } from './store/roles-store.js'
 import { usersStore } from './store/users-store.js'
@@ -55,8 +55,11 @@ export function createRoleAdmin(ctx: SecurityContext) {
       meta: RequestMeta,
     ): Promise<{ role: RoleView; created: boolean }> {
       if (isBuiltInRole(name)) throw securityErrors.ROLE_BUILT_IN({ name })
-      const now = ctx.clock.now()
       const permissions = [...new Set(input.permissions)]
+      // A role may hold only what its author holds; otherwise `role:update` would be a way to become admin.
+      const beyond = permissions.filter((p) => !covers(principal.permissions, [p]))
+      if (beyond.length > 0) throw securityErrors.ROLE_ESCALATION({ roles: [name], permissions: beyond })
+      const now = ctx.clock.now()
       const created = await ctx.transaction(async (db) => {
         const wasCreated = await rolesStore.upsert(db, {
           tenantId: principal.tenantId,

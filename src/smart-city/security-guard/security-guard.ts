@@ -26,7 +26,10 @@ export interface SecurityGuard {
   checkPermission(principal: Principal, resource: string, action: string): PermissionDecision
   /** Records a refused request in the tenant's audit log. */
   recordDenial(principal: Principal, permission: string, meta: RequestMeta & { route: string }): Promise<void>
-  /** `POST /permissions/check`: for the caller, or for another user of the tenant (needs `user:read`). */
+  /**
+   * `POST /permissions/check`: for the caller, or for another user of the tenant. Asking about someone else needs
+   * `permission:read` (an admin resource): a user's effective permissions are administration data.
+   */
   checkPermissionFor(
     principal: Principal,
     input: { resource: string; action: string; userId?: string | undefined },
@@ -78,8 +81,8 @@ export function createSecurityGuard(ctx: SecurityContext, parts: SecurityGuardPa
       if (input.userId === undefined || input.userId === principal.userId) {
         return decide(principal.permissions, input.resource, input.action)
       }
-      if (!decide(principal.permissions, 'user', 'read').allowed)
-        throw securityErrors.PERMISSION_DENIED({ permission: 'user:read' })
+      if (!decide(principal.permissions, 'permission', 'read').allowed)
+        throw securityErrors.PERMISSION_DENIED({ permission: 'permission:read' })
       const user = await usersStore.get(ctx.db, principal.tenantId, input.userId)
       if (!user) throw securityErrors.USER_NOT_FOUND({ id: input.userId })
       if (user.status !== 'active') return { allowed: false, reason: 'the user is disabled' }

@@ -162,10 +162,11 @@ export function accessRoutes(guard: SecurityGuard): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           summary: "The tenant's audit events, newest first",
-          querystring: Type.Intersect([
-            PageQuery,
-            Type.Object({ action: Type.Optional(Type.String({ maxLength: 100 })) }),
-          ]),
+          // One object, not an intersection: PageQuery forbids additional properties, so allOf would refuse `action`.
+          querystring: Type.Object(
+            { ...PageQuery.properties, action: Type.Optional(Type.String({ maxLength: 100 })) },
+            strict,
+          ),
           response: { 200: pageOf(AuditEventView) },
         },
       },

@@ -100,6 +100,18 @@ export const apiKeysStore = {
     )
   },
 
+  /** Every unrevoked key of one user (a user has few keys; used when their roles change). */
+  async listActiveOfUser(db: SecurityDb, tenantId: string, userId: string): Promise<ApiKeyRecord[]> {
+    const rows = await db
+      .selectFrom('sg_api_keys')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute()
+    return rows.map(toRecord)
+  },
+
   async revoke(db: SecurityDb, tenantId: string, id: string, at: number): Promise<boolean> {
     const result = await db
       .updateTable('sg_api_keys')

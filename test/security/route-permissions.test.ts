@@ -1,0 +1,223 @@
+import type { LightMyRequestResponse } from 'fastify'
+import { beforeAll, expect, it } from 'vitest'
+import { routeTable } from '../../src/gateway/authentication.js'
+import type { Platform } from '../../src/platform.js'
+import { type Account, addUser, errorCode, signUp, strongPassword, uniqueEmail } from '../support/fixtures.js'
+import { describeOnProfiles } from '../support/profiles.js'
+import { auditEvents, putRole, requestIdOf } from './guard-support.js'
+import { type Rule, builtInSpec, nothing } from './permission-spec.js'
+
+/**
+ * Route-level enforcement (M7): every route that declares a permission refuses, with 403 PERMISSION_DENIED and a
+ * `permission.denied` audit event, each principal whose roles lack it; every non-public route refuses anonymous
+ * callers with 401. The requests are valid: the same request then succeeds for the admin, so a 403 cannot be a
+ * validation failure in disguise. A new permission route without an entry here fails the suite.
+ */
+interface Fixture {
+  userId: string
+  doomedUserId: string
+  doomedRole: string
+  doomedKeyId: string
+  serviceName: string
+}
+
+interface Call {
+  url: string
+  payload?: Record<string, unknown>
+}
+
+const newUserBody = {
+  email: uniqueEmail('route'),
+  password: strongPassword,
+  name: 'Route Test',
+  roles: ['viewer'],
+}
+const requests: Record<string, (f: Fixture) => Call> = {
+  'POST /api/v1/users': () => ({ url: '/api/v1/users', payload: newUserBody }),
+  'GET /api/v1/users': () => ({ url: '/api/v1/users?limit=5' }),
+  'GET /api/v1/users/:id': (f) => ({ url: `/api/v1/users/${f.userId}` }),
+  'PATCH /api/v1/users/:id': (f) => ({ url: `/api/v1/users/${f.userId}`, payload: { name: 'Renamed' } }),
+  'DELETE /api/v1/users/:id': (f) => ({ url: `/api/v1/users/${f.doomedUserId}` }),
+  'GET /api/v1/roles': () => ({ url: '/api/v1/roles' }),
+  'PUT /api/v1/roles/:name': () => ({
+    url: '/api/v1/roles/route-check',
+    payload: { permissions: ['file:read'] },
+  }),
+  'DELETE /api/v1/roles/:name': (f) => ({ url: `/api/v1/roles/${f.doomedRole}` }),
+  'POST /api/v1/api-keys': () => ({
+    url: '/api/v1/api-keys',
+    payload: { name: 'route check', roles: ['viewer'] },
+  }),
+  'GET /api/v1/api-keys': () => ({ url: '/api/v1/api-keys' }),
+  'DELETE /api/v1/api-keys/:id': (f) => ({ url: `/api/v1/api-keys/${f.doomedKeyId}` }),
+  'GET /api/v1/audit': () => ({ url: '/api/v1/audit?limit=5' }),
+  'GET /api/v1/services': () => ({ url: '/api/v1/services' }),
+  'GET /api/v1/services/:name': (f) => ({ url: `/api/v1/services/${f.serviceName}` }),
+  'GET /api/v1/platform/lifecycle': () => ({ url: '/api/v1/platform/lifecycle' }),
+}
+/** Routes that need only authentication; used for the anonymous sweep. */
+const authenticatedRequests: Record<string, () => Call> = {
+  'POST /api/v1/auth/logout': () => ({ url: '/api/v1/auth/logout' }),
+  'GET /api/v1/auth/me': () => ({ url: '/api/v1/auth/me' }),
+  'POST /api/v1/permissions/check': () => ({
+    url: '/api/v1/permissions/check',
+    payload: { resource: 'file', action: 'read' },
+  }),
+}
+
+/** HEAD routes are Fastify's automatic twins of GET routes: same URL, same declaration. */
+const requestFor = (method: string, url: string) =>
+  method === 'HEAD'
+    ? (requests[`GET ${url}`] ?? authenticatedRequests[`GET ${url}`])
+    : (requests[`${method} ${url}`] ?? authenticatedRequests[`${method} ${url}`])
+
+describeOnProfiles('route-level permission enforcement', (profile) => {
+  let node: Platform
+  let admin: Account
+  const candidates: { label: string; rule: Rule; account?: Account }[] = [
+    { label: 'viewer', rule: builtInSpec.viewer },
+    { label: 'member', rule: builtInSpec.member },
+    { label: 'no roles', rule: nothing },
+  ]
+  let fixture: Fixture
+
+  const send = (method: string, call: Call, headers: Record<string, string> = {}) =>
+    node.gateway.inject({
+      method: method as 'GET',
+      url: call.url,
+      headers,
+      ...(call.payload && { payload: call.payload }),
+    })
+
+  const permissionRoutes = () =>
+    routeTable(node.gateway).flatMap((r) =>
+      'permission' in r.security ? [{ ...r, permission: r.security.permission }] : [],
+    )
+
+  beforeAll(async () => {
+    node = await profile.startNode()
+    admin = await signUp(node.gateway)
+    candidates[0]!.account = await addUser(node.gateway, admin, ['viewer'], 'viewer')
+    candidates[1]!.account = await addUser(node.gateway, admin, ['member'], 'member')
+    candidates[2]!.account = await addUser(node.gateway, admin, [], 'nobody')
+    const doomed = await node.gateway.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: admin.auth,
+      payload: { email: uniqueEmail('doomed'), password: strongPassword, name: 'Doomed' },
+    })
+    await putRole(node.gateway, admin, 'doomed-role', ['file:read'])
+    const key = await node.gateway.inject({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      headers: admin.auth,
+      payload: { name: 'doomed key' },
+    })
+    const services = await node.gateway.inject({
+      method: 'GET',
+      url: '/api/v1/services',
+      headers: admin.auth,
+    })
+    fixture = {
+      userId: candidates[1]!.account.userId,
+      doomedUserId: doomed.json<{ id: string }>().id,
+      doomedRole: 'doomed-role',
+      doomedKeyId: key.json<{ id: string }>().id,
+      serviceName: services.json<{ items: { name: string }[] }>().items[0]!.name,
+    }
+  })
+
+  it('every permission route has a request in this suite', () => {
+    const routes = permissionRoutes()
+    expect(routes.length).toBeGreaterThanOrEqual(15)
+    expect(routes.filter((r) => !requestFor(r.method, r.url)).map((r) => `${r.method} ${r.url}`)).toEqual([])
+  })
+
+  it('each principal lacking the permission gets 403 and an audit event; the admin then succeeds', async () => {
+    const denied: { route: string; permission: string; userId: string; response: LightMyRequestResponse }[] =
+      []
+    const problems: string[] = []
+    for (const route of permissionRoutes()) {
+      const [resource, action] = route.permission.split(':') as [string, string]
+      const call = requestFor(route.method, route.url)!(fixture)
+      const lacking = candidates.filter((c) => !c.rule(resource, action))
+      if (lacking.length === 0)
+        problems.push(`${route.method} ${route.url}: no candidate lacks ${route.permission}`)
+      if (route.method !== 'GET' && route.method !== 'HEAD' && !lacking.some((c) => c.label === 'viewer'))
+        problems.push(`${route.method} ${route.url}: a write route the viewer may call`)
+      for (const candidate of lacking) {
+        const response = await send(route.method, call, candidate.account!.auth)
+        const label = `${candidate.label} ${route.method} ${route.url}`
+        if (response.statusCode !== 403) problems.push(`${label}: ${response.statusCode} ${response.body}`)
+        else if (route.method !== 'HEAD' && errorCode(response) !== 'PERMISSION_DENIED')
+          problems.push(`${label}: ${response.body}`)
+        denied.push({
+          route: `${route.method} ${route.url}`,
+          permission: route.permission,
+          userId: candidate.account!.userId,
+          response,
+        })
+      }
+      const control = await send(route.method, call, admin.auth)
+      if (control.statusCode < 200 || control.statusCode > 299)
+        problems.push(`admin ${route.method} ${route.url}: ${control.statusCode} ${control.body}`)
+    }
+    expect(problems).toEqual([])
+
+    const events = new Map(
+      (await auditEvents(node.gateway, admin.auth, { action: 'permission.denied' })).map((e) => [
+        e.requestId,
+        e,
+      ]),
+    )
+    for (const d of denied) {
+      expect(events.get(requestIdOf(d.response)), d.route).toMatchObject({
+        action: 'permission.denied',
+        outcome: 'denied',
+        actor: { type: 'user', id: d.userId },
+        ip: '127.0.0.1',
+        details: { permission: d.permission, route: d.route },
+      })
+    }
+    expect(denied.length).toBeGreaterThanOrEqual(20)
+  })
+
+  it('denied writes had no effect', async () => {
+    // The admin's control calls succeeded above (201 for the user and the role, 204 for the deletes), which they
+    // could not have if a denied call had created or removed the same thing first. Check the renamed user too.
+    const user = await node.gateway.inject({
+      method: 'GET',
+      url: `/api/v1/users/${fixture.userId}`,
+      headers: admin.auth,
+    })
+    expect(user.json()).toMatchObject({ name: 'Renamed', roles: ['member'] })
+  })
+
+  it('every non-public route answers 401 without credentials or with a garbage token', async () => {
+    const problems: string[] = []
+    const routes = routeTable(node.gateway).filter((r) => !('public' in r.security))
+    for (const route of routes) {
+      const make = requestFor(route.method, route.url)
+      if (!make) {
+        problems.push(`${route.method} ${route.url}: no request in this suite`)
+        continue
+      }
+      const call = make(fixture)
+      const attempts: Record<string, string>[] = [
+        {},
+        { authorization: 'Bearer not-a-token' },
+        { authorization: 'Basic YTpi' },
+      ]
+      for (const headers of attempts) {
+        const response = await send(route.method, call, headers)
+        if (response.statusCode !== 401 || !response.headers['www-authenticate'])
+          problems.push(`${route.method} ${route.url} ${JSON.stringify(headers)}: ${response.statusCode}`)
+      }
+      const anonymous = await send(route.method, call)
+      if (route.method !== 'HEAD' && errorCode(anonymous) !== 'AUTH_REQUIRED')
+        problems.push(`${route.method} ${route.url}: ${anonymous.body}`)
+    }
+    expect(routes.length).toBeGreaterThanOrEqual(19)
+    expect(problems).toEqual([])
+  })
+})
