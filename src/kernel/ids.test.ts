@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { createRandomIdGenerator, createSequentialIdGenerator, encodeBase32, isWellFormedId } from './ids.js'
+import {
+  createRandomIdGenerator,
+  createSequentialIdGenerator,
+  createTimeOrderedIdGenerator,
+  encodeBase32,
+  isWellFormedId,
+} from './ids.js'
 
 describe('id generators', () => {
   it('random ids are prefixed, 128-bit, and do not repeat', () => {
@@ -28,5 +34,19 @@ describe('id generators', () => {
   it('encodes base32 without padding', () => {
     expect(encodeBase32(new Uint8Array([0xff]))).toBe('zw')
     expect(encodeBase32(new Uint8Array(16)).length).toBe(26)
+  })
+
+  it('time-ordered ids sort in creation order, also within one millisecond and if the clock steps back', () => {
+    let now = 1_795_000_000_000
+    const ids = createTimeOrderedIdGenerator(() => now)
+    const made: string[] = []
+    for (let i = 0; i < 500; i++) made.push(ids.next('aud'))
+    now += 1
+    made.push(ids.next('aud'))
+    now -= 5
+    made.push(ids.next('aud'))
+    expect([...made].sort()).toEqual(made)
+    expect(new Set(made).size).toBe(made.length)
+    expect(made.every((id) => isWellFormedId(id, 'aud'))).toBe(true)
   })
 })

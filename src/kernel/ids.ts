@@ -57,3 +57,25 @@ const idPattern = /^[a-z][a-z0-9]{1,11}_[0-9a-z]{26}$/
 export function isWellFormedId(value: string, prefix?: string): boolean {
   return idPattern.test(value) && (prefix === undefined || value.startsWith(`${prefix}_`))
 }
+
+/**
+ * Ids that sort by creation time: 48 bits of epoch milliseconds, a 16-bit per-process sequence (so ids made in the
+ * same millisecond keep their order), then 64 random bits. Same shape as random ids: `<prefix>_<26 chars>`.
+ */
+export function createTimeOrderedIdGenerator(now: () => number): IdGenerator {
+  let lastMs = -1
+  let sequence = 0
+  return {
+    next(prefix) {
+      checkPrefix(prefix)
+      const ms = Math.max(now(), lastMs)
+      sequence = ms === lastMs ? (sequence + 1) & 0xffff : 0
+      lastMs = ms
+      const bytes = Buffer.alloc(16)
+      bytes.writeUIntBE(ms, 0, 6)
+      bytes.writeUInt16BE(sequence, 6)
+      randomBytes(8).copy(bytes, 8)
+      return `${prefix}_${encodeBase32(bytes)}`
+    },
+  }
+}

@@ -287,4 +287,22 @@ describeOnProfiles('API keys', (profile) => {
     probe.inspect('hash', '{"passwordHash":"scrypt$12$8$1$x$y"}')
     expect(probe.take()).toHaveLength(3)
   })
+
+  it("never lets a key do more than its creator may do now, even after the creator's role narrows", async () => {
+    await putRole(gateway, admin, 'ops', ['dataset:*', 'file:*', 'api-key:*'])
+    await putRole(gateway, admin, 'reader', ['dataset:read', 'file:read'])
+    const operator = await addUser(gateway, admin, ['ops'], 'operator')
+    const key = await create(operator, { roles: ['reader'] })
+    const check = (resource: string) =>
+      gateway.inject({
+        method: 'POST',
+        url: '/api/v1/permissions/check',
+        headers: keyAuth(key.key),
+        payload: { resource, action: 'read' },
+      })
+    expect((await check('dataset')).json()).toMatchObject({ allowed: true })
+    await putRole(gateway, admin, 'ops', ['file:*', 'api-key:*'])
+    expect((await check('dataset')).json()).toMatchObject({ allowed: false })
+    expect((await check('file')).json()).toMatchObject({ allowed: true })
+  })
 })

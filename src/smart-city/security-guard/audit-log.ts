@@ -1,5 +1,5 @@
 import type { Clock } from '../../kernel/clock.js'
-import type { IdGenerator } from '../../kernel/ids.js'
+import { createTimeOrderedIdGenerator } from '../../kernel/ids.js'
 import type { Principal } from '../../kernel/principal.js'
 import { type AuditEvent, auditStore } from './store/audit-store.js'
 import type { SecurityDb } from './store/tables.js'
@@ -25,7 +25,9 @@ export function actorOf(principal: Principal): AuditEvent['actor'] {
     : { type: 'user', id: principal.userId }
 }
 
-export function createAuditLog(clock: Clock, ids: IdGenerator): AuditLog {
+/** Audit ids are time-ordered, so events of one millisecond still list newest first. */
+export function createAuditLog(clock: Clock): AuditLog {
+  const ids = createTimeOrderedIdGenerator(() => clock.now())
   return {
     async record(db, entry, meta) {
       await auditStore.insert(db, {

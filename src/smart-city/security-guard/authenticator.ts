@@ -1,8 +1,10 @@
 import type { Principal } from '../../kernel/principal.js'
+import type { VerifiedAccessToken } from './tokens/access-tokens.js'
 import { findApiKey, touchApiKey } from './api-keys.js'
 import type { SecurityContext } from './context.js'
 import { securityErrors } from './errors.js'
-import { permissionsOf } from './permissions.js'
+import { intersect, permissionsOf } from './permissions.js'
+import { usersStore } from './store/users-store.js'
 
 /**
  * Turns an `Authorization` header (or a WebSocket token) into a Principal, or fails with 401. Client-sent identity
@@ -10,8 +12,23 @@ import { permissionsOf } from './permissions.js'
  * logout, disabling a user or changing their roles takes effect at once on every node.
  */
 export function createAuthenticator(ctx: SecurityContext) {
-  async function fromAccessToken(token: string): Promise<Principal> {
+  // Signature checks dominate the cost of an authenticated request; a token already verified is remembered (by its
+  // exact text) until it expires. Revocation is still checked on every request below.
+  const verified = new Map<string, VerifiedAccessToken>()
+  const maxVerified = 10_000
+
+  async function verifyCached(token: string): Promise<VerifiedAccessToken> {
+    const hit = verified.get(token)
+    if (hit && hit.exp * 1000 > ctx.clock.now()) return hit
+    verified.delete(token)
     const claims = await ctx.tokens().verify(token)
+    if (verified.size >= maxVerified) verified.delete(verified.keys().next().value!)
+    verified.set(token, claims)
+    return claims
+  }
+
+  async function fromAccessToken(token: string): Promise<Principal> {
+    const claims = await verifyCached(token)
     const snapshot = await ctx.authState.read(claims.tid, claims.sub, claims.sid)
     if (
       snapshot.user.status !== 'active' ||
@@ -40,8 +57,11 @@ export function createAuthenticator(ctx: SecurityContext) {
     }
     const snapshot = await ctx.authState.read(record.tenantId, record.userId, null)
     if (snapshot.user.status !== 'active') throw securityErrors.INVALID_API_KEY()
+    const creator = await usersStore.get(ctx.db, record.tenantId, record.userId)
+    if (!creator || creator.status !== 'active') throw securityErrors.INVALID_API_KEY()
     await touchApiKey(ctx, record)
     const customRoles = await ctx.customRoles.get(ctx.db, record.tenantId, snapshot.rolesVersion)
+    const ceiling = permissionsOf(creator.roles, customRoles)
     return {
       kind: 'api_key',
       tenantId: record.tenantId,
@@ -49,7 +69,7 @@ export function createAuthenticator(ctx: SecurityContext) {
       apiKeyId: record.id,
       sessionId: null,
       roles: record.roles,
-      permissions: permissionsOf(record.roles, customRoles),
+      permissions: intersect(permissionsOf(record.roles, customRoles), ceiling),
     }
   }
 

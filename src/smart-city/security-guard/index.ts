@@ -81,7 +81,7 @@ export function createSecurityGuardService(deps: SecurityGuardDeps): {
       ipMaxFailures: deps.settings.loginIpMaxFailures,
       lockMs: deps.settings.loginLockSeconds * 1000,
     }),
-    audit: createAuditLog(deps.clock, deps.ids),
+    audit: createAuditLog(deps.clock),
     customRoles: createCustomRolesCache(),
     transaction: (fn) => deps.database.transaction((trx) => fn(trx as unknown as SecurityDb)),
     tokens() {

@@ -114,3 +114,22 @@ export function permissionsOf(
   }
   return [...all]
 }
+
+/**
+ * The permissions allowed by both sets: the union of the pairwise overlaps of their `resource:action` patterns
+ * (an API key never does more than its creator may do now, whatever roles it was given).
+ */
+export function intersect(a: readonly string[], b: readonly string[]): string[] {
+  const meet = (x: string, y: string) => (x === '*' ? y : y === '*' || x === y ? x : undefined)
+  const out = new Set<string>()
+  for (const p of a) {
+    const [pr, pa] = split(p)
+    for (const q of b) {
+      const [qr, qa] = split(q)
+      const resource = meet(pr, qr)
+      const action = meet(pa, qa)
+      if (resource !== undefined && action !== undefined) out.add(`${resource}:${action}`)
+    }
+  }
+  return [...out]
+}

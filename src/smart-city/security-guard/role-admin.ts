@@ -92,7 +92,7 @@ export function createRoleAdmin(ctx: SecurityContext) {
       await ctx.transaction(async (db) => {
         const holders =
           (await usersStore.countWithRole(db, principal.tenantId, name, false)) +
-          (await apiKeysStore.countWithRole(db, principal.tenantId, name))
+          (await apiKeysStore.countWithRole(db, principal.tenantId, name, ctx.clock.now()))
         if (holders > 0) throw securityErrors.ROLE_IN_USE({ name, count: holders })
         if (!(await rolesStore.delete(db, principal.tenantId, name)))
           throw securityErrors.ROLE_NOT_FOUND({ name })

@@ -137,12 +137,14 @@ export const apiKeysStore = {
     await db.updateTable('sg_api_keys').set({ last_used_at: at }).where('id', '=', id).execute()
   },
 
-  async countWithRole(db: SecurityDb, tenantId: string, role: string): Promise<number> {
+  /** Usable keys holding a role (revoked and expired keys do not count). */
+  async countWithRole(db: SecurityDb, tenantId: string, role: string, now: number): Promise<number> {
     const row = await db
       .selectFrom('sg_api_keys')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .where('tenant_id', '=', tenantId)
       .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .where('roles', 'like', `%${JSON.stringify(role)}%`)
       .executeTakeFirstOrThrow()
     return Number(row.n)
