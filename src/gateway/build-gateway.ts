@@ -16,6 +16,7 @@ import { parseStrictJson } from './json-body.js'
 import { installOpenApi } from './openapi.js'
 import { installRequestIdHeader, requestIdFrom } from './request-ids.js'
 import { installSecurityHeaders } from './security-headers.js'
+import { installWebSocket } from './websocket.js'
 
 export type Gateway = FastifyInstance
 
@@ -72,6 +73,12 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   }
   await installOpenApi(app, platform.version)
   installAuthentication(app, platform.services.securityGuard)
+  await installWebSocket(app, {
+    guard: platform.services.securityGuard,
+    corsOrigins: server.corsOrigins,
+    authTimeoutMs: server.wsAuthTimeoutMs,
+    maxFrameBytes: server.wsMaxFrameBytes,
+  })
 
   const { curator, nurse, cityManager, securityGuard } = platform.services
   await app.register(authRoutes(securityGuard))

@@ -42,6 +42,27 @@ export const gatewayErrors = defineErrors('gateway', {
     message: 'The request is malformed.',
     description: 'The HTTP request itself is malformed (e.g. a bad Content-Length); fix the client.',
   },
+  ORIGIN_NOT_ALLOWED: {
+    kind: 'forbidden',
+    message: 'Origin {origin} may not open a WebSocket here.',
+    description:
+      'A browser page from an origin not listed in SYMPHAINY_CORS_ORIGINS (nor the same host) tried to connect.',
+  },
+  INVALID_FRAME: {
+    kind: 'invalid',
+    message: 'The WebSocket frame is not a JSON object with an `op`.',
+    description: 'Send text frames holding JSON objects such as {"op":"ping"}.',
+  },
+  UNSUPPORTED_OP: {
+    kind: 'invalid',
+    message: 'WebSocket operation {op} is not supported.',
+    description: 'The frame named an operation this server does not offer.',
+  },
+  ALREADY_AUTHENTICATED: {
+    kind: 'conflict',
+    message: 'This WebSocket is already authenticated.',
+    description: 'Send `auth` once per connection; open a new connection to change identity.',
+  },
   REQUEST_TIMEOUT: {
     kind: 'unavailable',
     message: 'The request was not answered within {timeoutMs} ms.',

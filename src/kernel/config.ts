@@ -21,6 +21,8 @@ export interface PlatformConfig {
     requestTimeoutMs: number
     corsOrigins: string[]
     shutdownTimeoutMs: number
+    wsAuthTimeoutMs: number
+    wsMaxFrameBytes: number
   }
   storage: {
     databaseUrl: string
@@ -138,6 +140,18 @@ export const configVariables: ConfigVariable[] = [
     default: '80',
     example: '100',
     description: 'Percentage of healthy services below which /ready answers 503.',
+  },
+  {
+    name: 'SYMPHAINY_WS_AUTH_TIMEOUT_MS',
+    default: '5000',
+    example: '2000',
+    description: 'A WebSocket that has not authenticated within this time is closed with 4401.',
+  },
+  {
+    name: 'SYMPHAINY_WS_MAX_FRAME_BYTES',
+    default: '65536',
+    example: '16384',
+    description: 'Largest accepted WebSocket frame; a larger one closes the socket with 1009.',
   },
   {
     name: 'SYMPHAINY_SHUTDOWN_TIMEOUT_MS',
@@ -281,6 +295,8 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
       requestTimeoutMs: integer('SYMPHAINY_REQUEST_TIMEOUT_MS', 100, 3_600_000),
       corsOrigins: parseOrigins(read('SYMPHAINY_CORS_ORIGINS') ?? '', problems),
       shutdownTimeoutMs: integer('SYMPHAINY_SHUTDOWN_TIMEOUT_MS', 100, 600_000),
+      wsAuthTimeoutMs: integer('SYMPHAINY_WS_AUTH_TIMEOUT_MS', 100, 600_000),
+      wsMaxFrameBytes: integer('SYMPHAINY_WS_MAX_FRAME_BYTES', 1024, 16 * 1024 * 1024),
     },
     storage: {
       databaseUrl,

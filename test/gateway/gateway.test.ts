@@ -380,6 +380,8 @@ describe('route security declarations', () => {
         'GET /metrics',
         'GET /openapi.json',
         'GET /ready',
+        'GET /ws',
+        'HEAD /ws',
         'HEAD /.well-known/jwks.json',
         'HEAD /health',
         'HEAD /metrics',
