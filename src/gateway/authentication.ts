@@ -1,4 +1,5 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
+import { isPlatformError } from '../kernel/errors.js'
 import type { RouteSecurity } from '../kernel/principal.js'
 import { securityErrors } from '../smart-city/security-guard/errors.js'
 import type { SecurityGuard } from '../smart-city/security-guard/index.js'
@@ -38,6 +39,10 @@ export function requireSecurityDeclarations(app: FastifyInstance): void {
   })
 }
 
+/**
+ * Authenticates every non-public route and checks its declared permission. Every refusal of an authenticated
+ * caller (a missing permission here, or an escalation a handler refuses) lands in the tenant's audit log.
+ */
 export function installAuthentication(app: FastifyInstance, guard: SecurityGuard): void {
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (request) => {
@@ -48,13 +53,18 @@ export function installAuthentication(app: FastifyInstance, guard: SecurityGuard
     if ('permission' in security) {
       const [resource, action] = security.permission.split(':') as [string, string]
       if (!guard.checkPermission(principal, resource, action).allowed) {
-        await guard.recordDenial(principal, security.permission, {
-          ip: request.ip,
-          requestId: request.id,
-          route: `${request.method} ${request.routeOptions.url ?? ''}`,
-        })
         throw securityErrors.PERMISSION_DENIED({ permission: security.permission })
       }
     }
+  })
+  app.addHook('onError', async (request, _reply, error) => {
+    if (!request.principal || !isPlatformError(error) || error.kind !== 'forbidden') return
+    const permission =
+      typeof error.details['permission'] === 'string' ? error.details['permission'] : error.code
+    await guard.recordDenial(request.principal, permission, {
+      ip: request.ip,
+      requestId: request.id,
+      route: `${request.method} ${request.routeOptions.url ?? ''}`,
+    })
   })
 }

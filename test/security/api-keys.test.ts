@@ -305,4 +305,24 @@ describeOnProfiles('API keys', (profile) => {
     expect((await check('dataset')).json()).toMatchObject({ allowed: false })
     expect((await check('file')).json()).toMatchObject({ allowed: true })
   })
+
+  it('records a refused key minting by an API key as a permission denial in the audit log', async () => {
+    const key = await create(admin)
+    const refused = await createRaw(keyAuth(key.key), { name: 'child' })
+    expect(refused.statusCode).toBe(403)
+    const audit = await gateway.inject({
+      method: 'GET',
+      url: '/api/v1/audit?action=permission.denied',
+      headers: admin.auth,
+    })
+    const events = audit.json<{
+      items: { actor: { type: string; id: string }; details: { route: string } }[]
+    }>().items
+    expect(
+      events.some(
+        (e) =>
+          e.actor.type === 'api_key' && e.actor.id === key.id && e.details.route === 'POST /api/v1/api-keys',
+      ),
+    ).toBe(true)
+  })
 })

@@ -1,4 +1,4 @@
-import { dictionary } from '@zxcvbn-ts/language-common'
+import { createRequire } from 'node:module'
 import { securityErrors } from '../errors.js'
 
 export const minPasswordLength = 8
@@ -13,10 +13,19 @@ export interface PasswordIdentity {
 
 let commonPasswords: ReadonlySet<string> | undefined
 
+/** Loaded on first use: the package unpacks all its word lists on import, which start-up need not pay for. */
+function loadDictionary(): string[] {
+  const require = createRequire(import.meta.url)
+  const { dictionary } = require('@zxcvbn-ts/language-common') as {
+    dictionary: Record<'passwords-common', string[]>
+  }
+  return dictionary['passwords-common']
+}
+
 /** Shorter entries are left out: the length rule already rejects them. */
 function commonPasswordSet(): ReadonlySet<string> {
   commonPasswords ??= new Set(
-    dictionary['passwords-common']
+    loadDictionary()
       .map((entry) => entry.normalize('NFC').toLowerCase())
       .filter((entry) => codePointLength(entry, minPasswordLength) >= minPasswordLength),
   )
