@@ -35,6 +35,14 @@ export function requireSecurityDeclarations(app: FastifyInstance): void {
       security = { public: true }
       route.config = { ...route.config, security }
     }
+    if (!('public' in security)) {
+      const permission = 'permission' in security ? ` Needs \`${security.permission}\`.` : ''
+      route.schema = {
+        ...route.schema,
+        security: [{ bearer: [] }, { apiKey: [] }],
+        description: `${route.schema?.description ?? ''}${permission}`.trim(),
+      }
+    }
     for (const method of [route.method].flat()) table.push({ method, url: route.url, security })
   })
 }

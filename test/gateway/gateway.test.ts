@@ -317,6 +317,13 @@ describe('platform routes', () => {
         '/api/v1/services/{name}',
       ]),
     )
+    const paths = document.paths as Record<
+      string,
+      Record<string, { security?: unknown[]; description?: string }>
+    >
+    expect(paths['/api/v1/users']?.['post']?.security).toEqual([{ bearer: [] }, { apiKey: [] }])
+    expect(paths['/api/v1/users']?.['post']?.description).toContain('`user:create`')
+    expect(paths['/health']?.['get']?.security).toBeUndefined()
     const docs = await app.inject({ method: 'GET', url: '/docs/' })
     expect(docs.statusCode).toBe(200)
     expect(docs.headers['content-type']).toContain('text/html')
