@@ -12,6 +12,7 @@ import { createCityManagerService } from './smart-city/city-manager/index.js'
 import { createCuratorService } from './smart-city/curator/index.js'
 import { createHttpMetrics, createNurseService } from './smart-city/nurse/index.js'
 import { createSecurityGuardService, securityGuardMigrations } from './smart-city/security-guard/index.js'
+import { createTrafficCopService, trafficCopMigrations } from './smart-city/traffic-cop/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
 
@@ -89,7 +90,7 @@ function logHandlerError(logger: Logger) {
 }
 
 /** Every service's migrations, in the order their names sort. Services append theirs here. */
-export const platformMigrations: SqlMigration[] = [...securityGuardMigrations]
+export const platformMigrations: SqlMigration[] = [...securityGuardMigrations, ...trafficCopMigrations]
 
 async function openInfrastructure(
   config: PlatformConfig,
@@ -165,7 +166,23 @@ export async function createPlatform(
       logger,
       settings: config.security,
     })
-    const managed: PlatformService[] = [curatorPart.service, securityPart.service, nursePart.service]
+    const trafficPart = createTrafficCopService({
+      database: infra.database,
+      keyValue: infra.keyValue,
+      pubSub: infra.pubSub,
+      files: infra.files,
+      clock,
+      ids,
+      logger,
+      config,
+      curator,
+    })
+    const managed: PlatformService[] = [
+      curatorPart.service,
+      securityPart.service,
+      trafficPart.service,
+      nursePart.service,
+    ]
     const cityManagerPart = createCityManagerService({ clock, logger, curator, services: managed })
     const { cityManager } = cityManagerPart
     await cityManager.startAll()
@@ -176,7 +193,13 @@ export async function createPlatform(
       logger,
       ids,
       version: platformVersion,
-      services: { curator, nurse: nursePart.nurse, cityManager, securityGuard: securityPart.securityGuard },
+      services: {
+        curator,
+        nurse: nursePart.nurse,
+        cityManager,
+        securityGuard: securityPart.securityGuard,
+        trafficCop: trafficPart.trafficCop,
+      },
     }
     const gateway = await buildGateway(core)
     await gateway.ready()

@@ -7,6 +7,7 @@ import { nurseRoutes } from '../smart-city/nurse/routes.js'
 import { accessRoutes } from '../smart-city/security-guard/routes/access-routes.js'
 import { authRoutes } from '../smart-city/security-guard/routes/auth-routes.js'
 import { userRoutes } from '../smart-city/security-guard/routes/user-routes.js'
+import { trafficCopRoutes } from '../smart-city/traffic-cop/routes.js'
 import { installAuthentication, requireSecurityDeclarations } from './authentication.js'
 import { kernelErrors } from '../kernel/kernel-errors.js'
 import { installErrorHandling, sendError } from './error-handling.js'
@@ -84,6 +85,7 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   await app.register(authRoutes(securityGuard))
   await app.register(userRoutes(securityGuard))
   await app.register(accessRoutes(securityGuard))
+  await app.register(trafficCopRoutes(platform.services.trafficCop))
   await app.register(nurseRoutes(nurse))
   await app.register(curatorRoutes(curator))
   await app.register(cityManagerRoutes(cityManager))

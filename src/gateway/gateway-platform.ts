@@ -5,6 +5,7 @@ import type { CityManager } from '../smart-city/city-manager/index.js'
 import type { Curator } from '../smart-city/curator/index.js'
 import type { Nurse } from '../smart-city/nurse/index.js'
 import type { SecurityGuard } from '../smart-city/security-guard/index.js'
+import type { TrafficCop } from '../smart-city/traffic-cop/index.js'
 
 /** What the gateway needs from the platform; `createPlatform` returns a superset of it. */
 export interface GatewayPlatform {
@@ -17,5 +18,6 @@ export interface GatewayPlatform {
     nurse: Nurse
     cityManager: CityManager
     securityGuard: SecurityGuard
+    trafficCop: TrafficCop
   }
 }

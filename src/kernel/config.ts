@@ -49,6 +49,13 @@ export interface PlatformConfig {
     loginLockSeconds: number
     signupEnabled: boolean
   }
+  trafficCop: {
+    sessionIdleSeconds: number
+    sessionAbsoluteSeconds: number
+    wsMaxConnectionsPerUser: number
+    wsSendBufferBytes: number
+    wsHeartbeatMs: number
+  }
   logLevel: LogLevel
   nurse: { readyThresholdPercent: number }
 }
@@ -242,6 +249,36 @@ export const configVariables: ConfigVariable[] = [
     description: 'Whether `POST /api/v1/auth/signup` may create new tenants.',
   },
   {
+    name: 'SYMPHAINY_SESSION_IDLE_SECONDS',
+    default: '1800',
+    example: '600',
+    description: 'A Traffic Cop session unused for this long expires.',
+  },
+  {
+    name: 'SYMPHAINY_SESSION_ABSOLUTE_SECONDS',
+    default: '86400',
+    example: '28800',
+    description: 'A Traffic Cop session expires this long after creation, however active.',
+  },
+  {
+    name: 'SYMPHAINY_WS_MAX_CONNECTIONS_PER_USER',
+    default: '10',
+    example: '5',
+    description: 'Open WebSockets one user may hold on one node; more are refused with close code 4429.',
+  },
+  {
+    name: 'SYMPHAINY_WS_SEND_BUFFER_BYTES',
+    default: '1048576',
+    example: '262144',
+    description: 'Unsent bytes a WebSocket may queue; a slower reader is disconnected (close code 4408).',
+  },
+  {
+    name: 'SYMPHAINY_WS_HEARTBEAT_MS',
+    default: '30000',
+    example: '10000',
+    description: 'Interval of WebSocket pings; a peer that misses one is closed.',
+  },
+  {
     name: 'SYMPHAINY_CONFIG_FILE',
     default: undefined,
     example: './symphainy.json',
@@ -326,6 +363,13 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
         read('SYMPHAINY_SIGNUP_ENABLED') ?? '',
         problems,
       ),
+    },
+    trafficCop: {
+      sessionIdleSeconds: integer('SYMPHAINY_SESSION_IDLE_SECONDS', 10, 31_536_000),
+      sessionAbsoluteSeconds: integer('SYMPHAINY_SESSION_ABSOLUTE_SECONDS', 10, 31_536_000),
+      wsMaxConnectionsPerUser: integer('SYMPHAINY_WS_MAX_CONNECTIONS_PER_USER', 1, 10_000),
+      wsSendBufferBytes: integer('SYMPHAINY_WS_SEND_BUFFER_BYTES', 4096, 1024 * 1024 * 1024),
+      wsHeartbeatMs: integer('SYMPHAINY_WS_HEARTBEAT_MS', 100, 3_600_000),
     },
     logLevel: (logLevels as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
     nurse: { readyThresholdPercent: integer('SYMPHAINY_READY_THRESHOLD', 0, 100) },

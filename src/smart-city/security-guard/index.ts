@@ -122,13 +122,18 @@ export function createSecurityGuardService(deps: SecurityGuardDeps): {
         ttlSeconds: deps.settings.accessTokenTtlSeconds,
       })
     },
-    healthCheck() {
+    async healthCheck() {
       const { running, queued } = ctx.hasher.stats()
       const saturated = queued >= deps.settings.hashQueueLimit && deps.settings.hashQueueLimit > 0
-      return Promise.resolve({
-        status: !tokens ? 'unhealthy' : saturated ? 'degraded' : 'healthy',
-        details: { signingKey: ring?.current.kid ?? null, hashing: { running, queued } },
-      })
+      // Authentication reads revocation state from the key-value store on every request: no store, no service.
+      const store = await deps.keyValue.ping().then(
+        () => 'up',
+        (error: unknown) => `down: ${error instanceof Error ? error.message : 'unreachable'}`,
+      )
+      return {
+        status: !tokens || store !== 'up' ? 'unhealthy' : saturated ? 'degraded' : 'healthy',
+        details: { signingKey: ring?.current.kid ?? null, hashing: { running, queued }, keyValue: store },
+      }
     },
   }
   return { securityGuard, service }
