@@ -2,11 +2,15 @@ import type { ErrorSpec } from './kernel/error-catalogue.js'
 import { kernelErrors } from './kernel/kernel-errors.js'
 import { paginationErrors } from './kernel/pagination.js'
 import { securityErrors } from './smart-city/security-guard/errors.js'
+import { sessionErrors } from './smart-city/traffic-cop/sessions/errors.js'
+import { promotionErrors } from './smart-city/traffic-cop/promotion/errors.js'
+import { rateLimitErrors } from './smart-city/traffic-cop/rate-limits/errors.js'
 import { statusByKind } from './kernel/errors.js'
 import { storageErrors } from './ports/errors.js'
 import { gatewayErrors } from './gateway/errors.js'
 import { cityManagerErrors } from './smart-city/city-manager/errors.js'
 import { curatorErrors } from './smart-city/curator/errors.js'
+import { loadBalancingErrors } from './smart-city/traffic-cop/load-balancing/errors.js'
 
 /** Every error catalogue of the platform; docs/errors.md is rendered from this list and a test keeps them equal. */
 export const allErrorCatalogues: { service: string; specs: Readonly<Record<string, ErrorSpec>> }[] = [
@@ -15,8 +19,12 @@ export const allErrorCatalogues: { service: string; specs: Readonly<Record<strin
   storageErrors,
   gatewayErrors,
   securityErrors,
+  sessionErrors,
+  promotionErrors,
+  rateLimitErrors,
   curatorErrors,
   cityManagerErrors,
+  loadBalancingErrors,
 ]
 
 export function renderErrorsMarkdown(): string {

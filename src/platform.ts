@@ -161,6 +161,7 @@ export async function createPlatform(
     const securityPart = createSecurityGuardService({
       database: infra.database,
       keyValue: infra.keyValue,
+      pubSub: infra.pubSub,
       clock,
       ids,
       logger,

@@ -8,12 +8,14 @@ import { accessRoutes } from '../smart-city/security-guard/routes/access-routes.
 import { authRoutes } from '../smart-city/security-guard/routes/auth-routes.js'
 import { userRoutes } from '../smart-city/security-guard/routes/user-routes.js'
 import { trafficCopRoutes } from '../smart-city/traffic-cop/routes.js'
+import { installTrafficAnalytics } from '../smart-city/traffic-cop/analytics/index.js'
 import { installAuthentication, requireSecurityDeclarations } from './authentication.js'
 import { kernelErrors } from '../kernel/kernel-errors.js'
 import { installErrorHandling, sendError } from './error-handling.js'
 import { gatewayErrors } from './errors.js'
 import type { GatewayPlatform } from './gateway-platform.js'
 import { parseStrictJson } from './json-body.js'
+import { installRateLimiting } from './rate-limiting.js'
 import { installOpenApi } from './openapi.js'
 import { installRequestIdHeader, requestIdFrom } from './request-ids.js'
 import { installSecurityHeaders } from './security-headers.js'
@@ -48,8 +50,9 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   installRequestTimeout(app, server.requestTimeoutMs)
   installDrain(app)
   installMetrics(app, platform)
+  installTrafficAnalytics(app, platform.services.trafficCop.analytics)
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string' }, (_request, body, done) => {
     try {
       done(null, parseStrictJson(body as string, server.jsonMaxDepth))
     } catch (error) {
@@ -74,8 +77,11 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   }
   await installOpenApi(app, platform.version)
   installAuthentication(app, platform.services.securityGuard)
+  installRateLimiting(app, platform.services.trafficCop.rateLimits)
   await installWebSocket(app, {
     guard: platform.services.securityGuard,
+    hub: platform.services.trafficCop.realtime,
+    heartbeatMs: platform.config.trafficCop.wsHeartbeatMs,
     corsOrigins: server.corsOrigins,
     authTimeoutMs: server.wsAuthTimeoutMs,
     maxFrameBytes: server.wsMaxFrameBytes,

@@ -5,6 +5,7 @@ import type { RawData, WebSocket } from 'ws'
 import { isPlatformError } from '../kernel/errors.js'
 import type { Principal } from '../kernel/principal.js'
 import type { SecurityGuard } from '../smart-city/security-guard/index.js'
+import type { RealtimeConnection, RealtimeHub } from '../smart-city/traffic-cop/realtime/hub.js'
 import { gatewayErrors } from './errors.js'
 
 /**
@@ -17,9 +18,11 @@ export const wsClose = { unauthorized: 4401, unsupportedData: 1003, tooBig: 1009
 
 export interface WebSocketOptions {
   guard: SecurityGuard
+  hub: RealtimeHub
   corsOrigins: string[]
   authTimeoutMs: number
   maxFrameBytes: number
+  heartbeatMs: number
 }
 
 function bearerFromProtocols(header: string | string[] | undefined): string | undefined {
@@ -74,15 +77,50 @@ export async function installWebSocket(app: FastifyInstance, options: WebSocketO
     },
     (socket, request) => acceptConnection(socket, request.principal, options),
   )
+  installHeartbeat(app, options.heartbeatMs)
+}
+
+/** Pings every socket each interval; one that did not answer the previous ping is dead and is terminated. */
+function installHeartbeat(app: FastifyInstance, intervalMs: number): void {
+  const alive = new WeakMap<WebSocket, boolean>()
+  app.websocketServer.on('connection', (socket: WebSocket) => {
+    alive.set(socket, true)
+    socket.on('pong', () => alive.set(socket, true))
+  })
+  const timer = setInterval(() => {
+    for (const socket of app.websocketServer.clients) {
+      if (alive.get(socket) === false) {
+        socket.terminate()
+        continue
+      }
+      alive.set(socket, false)
+      socket.ping()
+    }
+  }, intervalMs)
+  timer.unref()
+  app.addHook('onClose', (_app, done) => {
+    clearInterval(timer)
+    done()
+  })
 }
 
 function acceptConnection(socket: WebSocket, initial: Principal | null, options: WebSocketOptions): void {
-  let principal = initial
-  const timer = principal
+  let principal: Principal | null = null
+  let connection: RealtimeConnection | undefined
+  const timer = initial
     ? undefined
     : setTimeout(() => socket.close(wsClose.unauthorized, 'authentication required'), options.authTimeoutMs)
-  socket.on('close', () => clearTimeout(timer))
-  if (principal) send(socket, { type: 'ready' })
+  socket.on('close', () => {
+    clearTimeout(timer)
+    if (connection) options.hub.detach(connection)
+  })
+  const authenticated = (who: Principal) => {
+    connection = options.hub.attach(socket, who)
+    if (!connection) return
+    principal = who
+    send(socket, { type: 'ready' })
+  }
+  if (initial) authenticated(initial)
 
   socket.on('message', (data, isBinary) => {
     if (isBinary) return socket.close(wsClose.unsupportedData, 'text frames only')
@@ -100,10 +138,9 @@ function acceptConnection(socket: WebSocket, initial: Principal | null, options:
       if (principal) return sendError(socket, gatewayErrors.ALREADY_AUTHENTICATED())
       if (typeof token !== 'string') return socket.close(wsClose.unauthorized, 'token required')
       options.guard.authenticateToken(token).then(
-        (authenticated) => {
-          principal = authenticated
+        (who) => {
           clearTimeout(timer)
-          send(socket, { type: 'ready' })
+          authenticated(who)
         },
         (error: unknown) => {
           if (isPlatformError(error)) sendError(socket, error)
@@ -112,8 +149,19 @@ function acceptConnection(socket: WebSocket, initial: Principal | null, options:
       )
       return undefined
     }
-    if (!principal) return socket.close(wsClose.unauthorized, 'authenticate first')
+    if (!principal || !connection) return socket.close(wsClose.unauthorized, 'authenticate first')
     if (op === 'ping') return send(socket, { type: 'pong' })
-    return sendError(socket, gatewayErrors.UNSUPPORTED_OP({ op: op.slice(0, 40) }))
+    const handled = options.hub.handle(
+      connection,
+      frame as { op: string; channel?: unknown; since?: unknown },
+    )
+    handled.then(
+      (known) => {
+        if (!known) sendError(socket, gatewayErrors.UNSUPPORTED_OP({ op: op.slice(0, 40) }))
+      },
+      (error: unknown) =>
+        isPlatformError(error) ? sendError(socket, error) : socket.close(1011, 'internal error'),
+    )
+    return undefined
   })
 }

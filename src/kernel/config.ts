@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { kernelErrors } from './kernel-errors.js'
 import { logLevels } from './logger.js'
+import { type NamedRateLimitPolicy, parseRateLimitPolicies } from './rate-limit-policy.js'
 
 /**
  * Configuration comes from the environment, optionally layered over a JSON file named by SYMPHAINY_CONFIG_FILE
@@ -55,6 +56,12 @@ export interface PlatformConfig {
     wsMaxConnectionsPerUser: number
     wsSendBufferBytes: number
     wsHeartbeatMs: number
+    rateLimitPolicies: NamedRateLimitPolicy[]
+    rateLimitOnStoreError: 'open' | 'closed'
+    proxyTimeoutMs: number
+    proxyAllowPrivateNetworks: boolean
+    instanceTtlSeconds: number
+    healthCheckIntervalMs: number
   }
   logLevel: LogLevel
   nurse: { readyThresholdPercent: number }
@@ -270,13 +277,53 @@ export const configVariables: ConfigVariable[] = [
     name: 'SYMPHAINY_WS_SEND_BUFFER_BYTES',
     default: '1048576',
     example: '262144',
-    description: 'Unsent bytes a WebSocket may queue; a slower reader is disconnected (close code 4408).',
+    description: 'Unsent bytes a WebSocket may queue; a reader slower than that is disconnected at once.',
   },
   {
     name: 'SYMPHAINY_WS_HEARTBEAT_MS',
     default: '30000',
     example: '10000',
     description: 'Interval of WebSocket pings; a peer that misses one is closed.',
+  },
+  {
+    name: 'SYMPHAINY_PROXY_TIMEOUT_MS',
+    default: '30000',
+    example: '10000',
+    description:
+      'Longest wait for an upstream instance to connect and answer a proxied request (503 UPSTREAM_TIMEOUT).',
+  },
+  {
+    name: 'SYMPHAINY_PROXY_ALLOW_PRIVATE_NETWORKS',
+    default: 'false',
+    example: 'true',
+    description:
+      'Allow instance URLs that resolve to loopback, private, link-local or metadata addresses (SSRF guard).',
+  },
+  {
+    name: 'SYMPHAINY_INSTANCE_TTL_SECONDS',
+    default: '30',
+    example: '60',
+    description: 'An external service instance without a heartbeat for this long is no longer used.',
+  },
+  {
+    name: 'SYMPHAINY_HEALTH_CHECK_INTERVAL_MS',
+    default: '5000',
+    example: '10000',
+    description: 'Interval of active health checks of external instances that have a health URL.',
+  },
+  {
+    name: 'SYMPHAINY_RATE_LIMIT_POLICIES',
+    default: '[]',
+    example: '[{"name":"api","scope":"user","limit":600,"windowSeconds":60,"routes":["/api/v1/*"]}]',
+    description:
+      'Platform-wide rate-limit policies (JSON array of {name, scope, limit, windowSeconds, routes}) for every tenant; `ip` ones also limit unauthenticated requests.',
+  },
+  {
+    name: 'SYMPHAINY_RATE_LIMIT_ON_STORE_ERROR',
+    default: 'open',
+    example: 'closed',
+    description:
+      'When the key-value store is down: `open` admits limited requests, `closed` answers 503. Login, sign-up and refresh always fail closed.',
   },
   {
     name: 'SYMPHAINY_CONFIG_FILE',
@@ -370,6 +417,16 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
       wsMaxConnectionsPerUser: integer('SYMPHAINY_WS_MAX_CONNECTIONS_PER_USER', 1, 10_000),
       wsSendBufferBytes: integer('SYMPHAINY_WS_SEND_BUFFER_BYTES', 4096, 1024 * 1024 * 1024),
       wsHeartbeatMs: integer('SYMPHAINY_WS_HEARTBEAT_MS', 100, 3_600_000),
+      rateLimitPolicies: rateLimitPoliciesOf(read('SYMPHAINY_RATE_LIMIT_POLICIES') ?? '[]', problems),
+      rateLimitOnStoreError: onStoreErrorOf(read('SYMPHAINY_RATE_LIMIT_ON_STORE_ERROR') ?? '', problems),
+      proxyTimeoutMs: integer('SYMPHAINY_PROXY_TIMEOUT_MS', 100, 3_600_000),
+      proxyAllowPrivateNetworks: parseBoolean(
+        'SYMPHAINY_PROXY_ALLOW_PRIVATE_NETWORKS',
+        read('SYMPHAINY_PROXY_ALLOW_PRIVATE_NETWORKS') ?? '',
+        problems,
+      ),
+      instanceTtlSeconds: integer('SYMPHAINY_INSTANCE_TTL_SECONDS', 1, 86_400),
+      healthCheckIntervalMs: integer('SYMPHAINY_HEALTH_CHECK_INTERVAL_MS', 100, 3_600_000),
     },
     logLevel: (logLevels as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
     nurse: { readyThresholdPercent: integer('SYMPHAINY_READY_THRESHOLD', 0, 100) },
@@ -490,4 +547,17 @@ function parseOrigins(raw: string, problems: Problem[]): string[] {
     }
   }
   return origins
+}
+
+function rateLimitPoliciesOf(raw: string, problems: Problem[]): NamedRateLimitPolicy[] {
+  const parsed = parseRateLimitPolicies(raw)
+  for (const problem of parsed.problems)
+    problems.push({ variable: 'SYMPHAINY_RATE_LIMIT_POLICIES', value: raw, fix: problem })
+  return parsed.policies
+}
+
+function onStoreErrorOf(raw: string, problems: Problem[]): 'open' | 'closed' {
+  if (raw === 'open' || raw === 'closed') return raw
+  problems.push({ variable: 'SYMPHAINY_RATE_LIMIT_ON_STORE_ERROR', value: raw, fix: 'use open or closed' })
+  return 'open'
 }

@@ -10,6 +10,8 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
   let victimMember: Account
   let attacker: Account
   let victimKeyId: string
+  let victimSessionId: string
+  let victimInstanceId: string
 
   beforeAll(async () => {
     node = await profile.startNode()
@@ -23,6 +25,20 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
       payload: { name: 'victim key', roles: ['viewer'] },
     })
     victimKeyId = key.json<{ id: string }>().id
+    const session = await node.gateway.inject({
+      method: 'POST',
+      url: '/api/v1/sessions',
+      headers: victim.auth,
+      payload: { sessionType: 'victim', context: { secret: 1 } },
+    })
+    victimSessionId = session.json<{ id: string }>().id
+    const instance = await node.gateway.inject({
+      method: 'POST',
+      url: '/api/v1/services/victim-upstream/instances',
+      headers: victim.auth,
+      payload: { url: 'http://93.184.215.14/' },
+    })
+    victimInstanceId = instance.json<{ id: string }>().id
   })
 
   it('every id-bearing route answers 404 to another tenant, and the victim tenant is unchanged', async () => {
@@ -39,12 +55,46 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
         },
         'DELETE /api/v1/users/:id': { params: { id: victimMember.userId } },
         'DELETE /api/v1/api-keys/:id': { params: { id: victimKeyId } },
+        'GET /api/v1/sessions/:id': { params: { id: victimSessionId } },
+        'DELETE /api/v1/sessions/:id': { params: { id: victimSessionId } },
+        'GET /api/v1/sessions/:id/state': { params: { id: victimSessionId } },
+        'PUT /api/v1/sessions/:id/state': {
+          params: { id: victimSessionId },
+          body: { data: { pwned: true } },
+        },
+        'PATCH /api/v1/sessions/:id/state': { params: { id: victimSessionId }, body: { pwned: true } },
+        'GET /api/v1/services/:name': { params: { name: 'victim-upstream' } },
+        'DELETE /api/v1/services/:name/instances/:id': {
+          params: { name: 'victim-upstream', id: victimInstanceId },
+        },
+        'POST /api/v1/services/:name/instances/:id/heartbeat': {
+          params: { name: 'victim-upstream', id: victimInstanceId },
+        },
+        'PUT /api/v1/services/:name/load-balancing': {
+          params: { name: 'victim-upstream' },
+          body: { strategy: 'latency' },
+        },
+        ...Object.fromEntries(
+          ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((method) => [
+            `${method} /api/v1/services/:name/proxy/*`,
+            { params: { name: 'victim-upstream' } },
+          ]),
+        ),
       },
       exempt: {
-        'GET /api/v1/services/:name': 'the service registry is platform-wide, not tenant data',
+        'POST /api/v1/services/:name/instances':
+          "external service names are a per-tenant namespace: B's POST registers B's own instance",
         'PUT /api/v1/roles/:name': "role names are a per-tenant namespace: B's PUT defines B's own role",
+        'PUT /api/v1/rate-limits/:policy':
+          "policy names are a per-tenant namespace: B's PUT defines B's own policy (A's stays unchanged)",
+        'DELETE /api/v1/rate-limits/:policy':
+          "policy names are a per-tenant namespace: B's DELETE addresses B's own policy (404 when none)",
         'DELETE /api/v1/roles/:name':
           "role names are a per-tenant namespace: B's DELETE addresses B's own role",
+        'POST /api/v1/state/:key/promote':
+          "state keys are a per-tenant namespace: B's promotion of a key name writes B's own state",
+        'GET /api/v1/state/:key/lineage':
+          "state keys are a per-tenant namespace: B sees only B's own promotions of a key name (404 when none)",
       },
     })
     expect(result.missingCases).toEqual([])

@@ -56,6 +56,7 @@ export const builtInSpec: Record<'admin' | 'member' | 'viewer', Rule> = {
   member: (r, a) =>
     isData(r) ||
     (readableByEveryone.includes(r) && a === 'read') ||
-    (r === 'api-key' && memberKeyActions.includes(a)),
+    (r === 'api-key' && memberKeyActions.includes(a)) ||
+    (r === 'service' && a === 'proxy'),
   viewer: (r, a) => a === 'read' && (isData(r) || readableByEveryone.includes(r)),
 }

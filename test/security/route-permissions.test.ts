@@ -19,6 +19,8 @@ interface Fixture {
   doomedRole: string
   doomedKeyId: string
   serviceName: string
+  sessionId: string
+  doomedSessionId: string
 }
 
 interface Call {
@@ -54,6 +56,34 @@ const requests: Record<string, (f: Fixture) => Call> = {
   'GET /api/v1/services': () => ({ url: '/api/v1/services' }),
   'GET /api/v1/services/:name': (f) => ({ url: `/api/v1/services/${f.serviceName}` }),
   'GET /api/v1/platform/lifecycle': () => ({ url: '/api/v1/platform/lifecycle' }),
+  'GET /api/v1/traffic/analytics': () => ({ url: '/api/v1/traffic/analytics?range=1h' }),
+  'POST /api/v1/sessions': () => ({ url: '/api/v1/sessions', payload: { sessionType: 'route-check' } }),
+  'GET /api/v1/sessions': () => ({ url: '/api/v1/sessions' }),
+  'GET /api/v1/sessions/analytics': () => ({ url: '/api/v1/sessions/analytics?range=1h' }),
+  'GET /api/v1/sessions/:id': (f) => ({ url: `/api/v1/sessions/${f.sessionId}` }),
+  'DELETE /api/v1/sessions/:id': (f) => ({ url: `/api/v1/sessions/${f.doomedSessionId}` }),
+  'GET /api/v1/sessions/:id/state': (f) => ({ url: `/api/v1/sessions/${f.sessionId}/state` }),
+  'PUT /api/v1/sessions/:id/state': (f) => ({
+    url: `/api/v1/sessions/${f.sessionId}/state`,
+    payload: { data: { a: 1 } },
+  }),
+  'PATCH /api/v1/sessions/:id/state': (f) => ({
+    url: `/api/v1/sessions/${f.sessionId}/state`,
+    payload: { b: 2 },
+  }),
+  'POST /api/v1/state/:key/promote': () => ({
+    url: '/api/v1/state/route-check/promote',
+    payload: { data: { step: 1 }, promote: true },
+  }),
+  'GET /api/v1/state/promotions': () => ({ url: '/api/v1/state/promotions?limit=5' }),
+  'GET /api/v1/state/:key/lineage': () => ({ url: '/api/v1/state/route-check/lineage' }),
+  'GET /api/v1/rate-limits': () => ({ url: '/api/v1/rate-limits' }),
+  // The admin's PUT (registered, so swept, before the DELETE) creates the policy the DELETE then removes.
+  'PUT /api/v1/rate-limits/:policy': () => ({
+    url: '/api/v1/rate-limits/route-check',
+    payload: { scope: 'user', limit: 1000, windowSeconds: 60, routes: ['/api/v1/none'] },
+  }),
+  'DELETE /api/v1/rate-limits/:policy': () => ({ url: '/api/v1/rate-limits/route-check' }),
 }
 /** Routes that need only authentication; used for the anonymous sweep. */
 const authenticatedRequests: Record<string, () => Call> = {
@@ -107,12 +137,29 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
       payload: { email: uniqueEmail('doomed'), password: strongPassword, name: 'Doomed' },
     })
     await putRole(node.gateway, admin, 'doomed-role', ['file:read'])
+    await node.gateway.inject({
+      method: 'POST',
+      url: '/api/v1/state/route-check/promote',
+      headers: admin.auth,
+      payload: { data: { step: 0 }, promote: true },
+    })
     const key = await node.gateway.inject({
       method: 'POST',
       url: '/api/v1/api-keys',
       headers: admin.auth,
       payload: { name: 'doomed key' },
     })
+    const openSession = async () =>
+      (
+        await node.gateway.inject({
+          method: 'POST',
+          url: '/api/v1/sessions',
+          headers: admin.auth,
+          payload: { sessionType: 'route-check' },
+        })
+      ).json<{ id: string }>().id
+    const sessionId = await openSession()
+    const doomedSessionId = await openSession()
     const services = await node.gateway.inject({
       method: 'GET',
       url: '/api/v1/services',
@@ -124,6 +171,8 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
       doomedRole: 'doomed-role',
       doomedKeyId: key.json<{ id: string }>().id,
       serviceName: services.json<{ items: { name: string }[] }>().items[0]!.name,
+      sessionId,
+      doomedSessionId,
     }
   })
 

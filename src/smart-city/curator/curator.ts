@@ -1,6 +1,7 @@
 import type { Clock } from '../../kernel/clock.js'
 import type { HealthReport, PlatformService, ServiceDescriptor } from '../../kernel/lifecycle.js'
 import { curatorErrors } from './errors.js'
+import type { ExternalServiceDirectory } from './instances/schemas.js'
 
 /**
  * The registry of platform services on this node: what each is, what it can do, and how healthy it is now.
@@ -16,6 +17,9 @@ export interface Curator {
   findByCapability(capability: string): PlatformService[]
   checkHealth(name: string): Promise<CheckedHealth>
   checkAll(): Promise<Record<string, CheckedHealth>>
+  /** Tenants' external (load-balanced) services, once the Traffic Cop attaches their directory. */
+  attachExternal(directory: ExternalServiceDirectory): void
+  external(): ExternalServiceDirectory | undefined
 }
 
 export interface CheckedHealth extends HealthReport {
@@ -32,6 +36,7 @@ const serviceNamePattern = /^[a-z][a-z0-9-]{1,62}$/
 
 export function createCurator(deps: CuratorDeps): Curator {
   const services = new Map<string, PlatformService>()
+  let externalDirectory: ExternalServiceDirectory | undefined
   const timeoutMs = deps.healthTimeoutMs ?? 2000
 
   async function checkHealth(name: string): Promise<CheckedHealth> {
@@ -69,6 +74,10 @@ export function createCurator(deps: CuratorDeps): Curator {
     findByCapability: (capability) =>
       [...services.values()].filter((s) => s.descriptor.capabilities.includes(capability)),
     checkHealth,
+    attachExternal(directory) {
+      externalDirectory = directory
+    },
+    external: () => externalDirectory,
     async checkAll() {
       const names = [...services.keys()]
       const reports = await Promise.all(names.map((name) => checkHealth(name)))

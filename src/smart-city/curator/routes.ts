@@ -2,6 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ErrorResponse } from '../../kernel/http-schemas.js'
 import type { Curator } from './curator.js'
+import { principalOf } from '../../kernel/principal.js'
+import { curatorErrors } from './errors.js'
+import { InstanceView, Strategy } from './instances/schemas.js'
+import { externalServiceView } from './instances/service-view.js'
 
 const HealthView = Type.Object({
   status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('unhealthy')]),
@@ -16,7 +20,8 @@ const ServiceView = Type.Object({
   version: Type.String(),
   capabilities: Type.Array(Type.String()),
   dependsOn: Type.Array(Type.String()),
-  instances: Type.Array(Type.Unknown(), { description: 'External instances (load-balanced); none yet.' }),
+  strategy: Type.Optional(Strategy),
+  instances: Type.Array(InstanceView, { description: "External instances (the tenant's own services)." }),
   health: HealthView,
 })
 
@@ -53,7 +58,11 @@ export function curatorRoutes(curator: Curator): FastifyPluginAsyncTypebox {
         const names = (
           capability ? curator.findByCapability(capability).map((s) => s.descriptor) : curator.list()
         ).map((d) => d.name)
-        return { items: await Promise.all(names.map(view)), nextCursor: null }
+        const external = (await curator.external()?.list(principalOf(request).tenantId)) ?? []
+        const externalViews = external
+          .map((s) => externalServiceView(s, Date.now()))
+          .filter((s) => !capability || s.capabilities.includes(capability))
+        return { items: [...(await Promise.all(names.map(view))), ...externalViews], nextCursor: null }
       },
     )
     app.get(
@@ -67,7 +76,13 @@ export function curatorRoutes(curator: Curator): FastifyPluginAsyncTypebox {
           response: { 200: ServiceView, 404: ErrorResponse },
         },
       },
-      (request) => view(request.params.name),
+      async (request) => {
+        const { name } = request.params
+        if (curator.find(name)) return view(name)
+        const external = await curator.external()?.describe(principalOf(request).tenantId, name)
+        if (!external) throw curatorErrors.SERVICE_NOT_FOUND({ name })
+        return externalServiceView(external, Date.now())
+      },
     )
     return Promise.resolve()
   }

@@ -238,7 +238,7 @@ export function createAccounts(ctx: SecurityContext) {
               meta,
             )
           }
-          return { kind: 'reused' as const, sessionId: stored.sessionId }
+          return { kind: 'reused' as const, sessionId: stored.sessionId, userId: stored.userId }
         }
         const session = await sessionsStore.getSession(db, stored.sessionId)
         const user = await usersStore.get(db, stored.tenantId, stored.userId)
@@ -253,7 +253,10 @@ export function createAccounts(ctx: SecurityContext) {
         }
         return { kind: 'ok' as const, pair: await issuePair(db, user, session.id, session.expiresAt) }
       })
-      if (outcome.kind === 'reused') await ctx.authState.sessionRevoked(outcome.sessionId)
+      if (outcome.kind === 'reused') {
+        await ctx.authState.sessionRevoked(outcome.sessionId)
+        await ctx.announceRevocation({ userId: outcome.userId, loginSessionId: outcome.sessionId })
+      }
       if (outcome.kind !== 'ok') throw securityErrors.INVALID_REFRESH_TOKEN()
       return outcome.pair
     },
@@ -280,6 +283,7 @@ export function createAccounts(ctx: SecurityContext) {
         )
       })
       await ctx.authState.sessionRevoked(sessionId)
+      await ctx.announceRevocation({ userId, loginSessionId: sessionId })
     },
   }
 }

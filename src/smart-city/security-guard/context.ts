@@ -3,6 +3,7 @@ import type { Clock } from '../../kernel/clock.js'
 import type { PlatformConfig } from '../../kernel/config.js'
 import type { IdGenerator } from '../../kernel/ids.js'
 import type { Logger } from '../../kernel/logger.js'
+import type { Revocation } from '../../kernel/revocations.js'
 import type { SqlDatabase } from '../../ports/sql-database.js'
 import type { AuditLog } from './audit-log.js'
 import type { AuthStateCache } from './auth-state.js'
@@ -25,6 +26,8 @@ export interface SecurityContext {
   limiter: LoginLimiter
   audit: AuditLog
   customRoles: CustomRolesCache
+  /** Tells every node that a user's (or one login session's) credentials no longer hold, so open sockets close. */
+  announceRevocation(revocation: Revocation): Promise<void>
   transaction<T>(fn: (db: SecurityDb) => Promise<T>): Promise<T>
   /** Available once the service has started (the signing keys live in the database). */
   tokens(): AccessTokens

@@ -4,6 +4,8 @@ import type { IdGenerator } from '../../kernel/ids.js'
 import type { PlatformService } from '../../kernel/lifecycle.js'
 import type { Logger } from '../../kernel/logger.js'
 import type { KeyValueStore } from '../../ports/key-value-store.js'
+import type { PubSub } from '../../ports/pub-sub.js'
+import { revocationTopic } from '../../kernel/revocations.js'
 import type { SqlDatabase, SqlMigration } from '../../ports/sql-database.js'
 import { createAccounts } from './accounts.js'
 import { createApiKeys } from './api-keys.js'
@@ -34,6 +36,7 @@ export const securityGuardMigrations: SqlMigration[] = [securityGuardCoreMigrati
 export interface SecurityGuardDeps {
   database: SqlDatabase
   keyValue: KeyValueStore
+  pubSub: PubSub
   clock: Clock
   ids: IdGenerator
   logger: Logger
@@ -83,6 +86,7 @@ export function createSecurityGuardService(deps: SecurityGuardDeps): {
     }),
     audit: createAuditLog(deps.clock),
     customRoles: createCustomRolesCache(),
+    announceRevocation: (revocation) => deps.pubSub.publish(revocationTopic, JSON.stringify(revocation)),
     transaction: (fn) => deps.database.transaction((trx) => fn(trx as unknown as SecurityDb)),
     tokens() {
       if (!tokens) throw new Error('The Security Guard has not started')

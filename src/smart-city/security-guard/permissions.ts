@@ -53,6 +53,7 @@ export const builtInRoles: Readonly<Record<string, readonly string[]>> = {
     'user:read',
     'role:read',
     'service:read',
+    'service:proxy',
     'use-case:read',
     'api-key:create',
     'api-key:read',

@@ -119,6 +119,7 @@ export function createUserAdmin(ctx: SecurityContext) {
     revokeSessions: boolean,
   ) {
     await ctx.authState.userChanged(user.id, { status, authVersion: user.authVersion + 1 })
+    await ctx.announceRevocation({ userId: user.id })
     if (!revokeSessions) return
     const revoked = await sessionsStore.revokeUserSessions(
       ctx.db,

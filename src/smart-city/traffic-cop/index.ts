@@ -1,6 +1,12 @@
 import type { PlatformService } from '../../kernel/lifecycle.js'
 import type { SqlMigration } from '../../ports/sql-database.js'
 import type { TrafficCopDeps, TrafficCopModule } from './module.js'
+import { type LoadBalancing, createLoadBalancingModule, instancesMigration } from './load-balancing/index.js'
+import { type TrafficAnalytics, createTrafficAnalytics, trafficAnalyticsMigration } from './analytics/index.js'
+import { type StatePromotion, createStatePromotion, promotionMigration } from './promotion/index.js'
+import { type RateLimits, createRateLimitsModule, rateLimitsMigration } from './rate-limits/index.js'
+import { type SessionState, type Sessions, createSessionsModule, sessionsMigration } from './sessions/index.js'
+import { type RealtimeHub, createRealtimeHub } from './realtime/hub.js'
 
 export type { TrafficCopDeps } from './module.js'
 
@@ -13,17 +19,51 @@ export const trafficCopVersion = '1.0.0'
  */
 export interface TrafficCop {
   readonly deps: TrafficCopDeps
+  readonly loadBalancing: LoadBalancing
+  readonly analytics: TrafficAnalytics
+  readonly promotion: StatePromotion
+  readonly rateLimits: RateLimits
+  readonly sessions: Sessions
+  readonly state: SessionState
+  readonly realtime: RealtimeHub
 }
 
 /** Every Traffic Cop migration, named `000N_traffic_cop_<module>`. */
-export const trafficCopMigrations: SqlMigration[] = []
+export const trafficCopMigrations: SqlMigration[] = [
+  instancesMigration,
+  trafficAnalyticsMigration,
+  promotionMigration,
+  rateLimitsMigration,
+  sessionsMigration,]
 
 export function createTrafficCopService(deps: TrafficCopDeps): {
   trafficCop: TrafficCop
   service: PlatformService
 } {
-  const trafficCop: TrafficCop = { deps }
-  const modules: Record<string, TrafficCopModule> = {}
+  const sessionsPart = createSessionsModule(deps)
+  const realtime = createRealtimeHub(deps, sessionsPart.sessions, sessionsPart.state)
+  const analyticsPart = createTrafficAnalytics(deps)
+  const promotion = createStatePromotion(deps)
+  const rateLimitsPart = createRateLimitsModule(deps)
+  const loadBalancingPart = createLoadBalancingModule(deps)
+  const trafficCop: TrafficCop = {
+    deps,
+    loadBalancing: loadBalancingPart.loadBalancing,
+    analytics: analyticsPart.analytics,
+    promotion,
+    rateLimits: rateLimitsPart.rateLimits,
+    sessions: sessionsPart.sessions,
+    state: sessionsPart.state,
+    realtime,
+  }
+  const modules: Record<string, TrafficCopModule> = {
+    loadBalancing: loadBalancingPart.module,
+    analytics: analyticsPart.module,
+    promotion,
+    rateLimits: rateLimitsPart.module,
+    sessions: sessionsPart.module,
+    realtime: { start: () => realtime.start(), stop: () => realtime.stop(), health: () => Promise.resolve(realtime.stats()) },
+}
 
   const service: PlatformService = {
     descriptor: {

@@ -1,0 +1,5 @@
+export { rateLimitErrors } from './errors.js'
+export { rateLimitsMigration } from './migration.js'
+export { type RateLimits, createRateLimitsModule } from './rate-limits.js'
+export type { RateLimitDecision } from './limiter.js'
+export { rateLimitRoutes } from './routes.js'

@@ -1,0 +1,136 @@
+import { beforeAll, expect, it } from 'vitest'
+import { type ManualClock, createManualClock } from '../../src/kernel/clock.js'
+import type { KeyValueStore } from '../../src/ports/key-value-store.js'
+import {
+  type GcraCheck,
+  type GcraVerdict,
+  gcraCall,
+  gcraScript,
+  parseGcraReply,
+} from '../../src/smart-city/traffic-cop/rate-limits/gcra-script.js'
+import { uniqueName } from '../support/real-servers.js'
+import { describeOnProfiles } from '../support/profiles.js'
+
+/** Each step: advance the clock to `at` (ms since the start), run one decision, expect [admits, remaining, resetMs, retryMs]. */
+type Step = [at: number, expected: [0 | 1, number, number, number]]
+
+const table: { title: string; limit: number; windowMs: number; steps: Step[] }[] = [
+  {
+    title: '3 per 3 s: a burst of 3, then one every second, across the window boundary',
+    limit: 3,
+    windowMs: 3000,
+    steps: [
+      [0, [1, 2, 1000, 0]],
+      [0, [1, 1, 2000, 0]],
+      [0, [1, 0, 3000, 0]],
+      [0, [0, 0, 3000, 1000]],
+      [999, [0, 0, 2001, 1]],
+      [1000, [1, 0, 3000, 0]],
+      [1000, [0, 0, 3000, 1000]],
+      [1999, [0, 0, 2001, 1]],
+      [2000, [1, 0, 3000, 0]],
+      [2999, [0, 0, 2001, 1]],
+      [3000, [1, 0, 3000, 0]],
+      [3000, [0, 0, 3000, 1000]],
+      [6000, [1, 2, 1000, 0]],
+      [20_000, [1, 2, 1000, 0]],
+    ],
+  },
+  {
+    title: '3 per 1 s: an interval of 333⅓ ms is kept exactly',
+    limit: 3,
+    windowMs: 1000,
+    steps: [
+      [0, [1, 2, 334, 0]],
+      [0, [1, 1, 667, 0]],
+      [0, [1, 0, 1000, 0]],
+      [0, [0, 0, 1000, 334]],
+      [333, [0, 0, 667, 1]],
+      [334, [1, 0, 1000, 0]],
+      [334, [0, 0, 1000, 333]],
+      [666, [0, 0, 668, 1]],
+      [667, [1, 0, 1000, 0]],
+      [1000, [1, 0, 1000, 0]],
+      [1001, [0, 0, 999, 333]],
+    ],
+  },
+  {
+    title: '1 per 1 s',
+    limit: 1,
+    windowMs: 1000,
+    steps: [
+      [0, [1, 0, 1000, 0]],
+      [500, [0, 0, 500, 500]],
+      [1000, [1, 0, 1000, 0]],
+      [1999, [0, 0, 1, 1]],
+      [2000, [1, 0, 1000, 0]],
+    ],
+  },
+]
+
+describeOnProfiles('rate-limit GCRA script', (profile) => {
+  let kv: KeyValueStore
+  let clock: ManualClock
+
+  beforeAll(async () => {
+    clock = createManualClock()
+    kv = (await profile.startNode({}, { clock })).infra.keyValue
+  })
+
+  async function decide(
+    checks: GcraCheck[],
+    version?: { key: string; expected: string | null },
+  ): Promise<GcraVerdict> {
+    const call = gcraCall(clock.now(), checks, version)
+    return parseGcraReply(await kv.runScript(gcraScript, call.keys, call.args))
+  }
+
+  for (const { title, limit, windowMs, steps } of table) {
+    it(title, async () => {
+      const key = uniqueName('rl')
+      const start = clock.now()
+      const seen: unknown[] = []
+      for (const [at] of steps) {
+        clock.set(start + at)
+        const verdict = await decide([{ key, limit, windowMs }])
+        if (verdict.stale) throw new Error('unexpected stale verdict')
+        const [k] = verdict.keys
+        seen.push([at, [k!.admits ? 1 : 0, k!.remaining, k!.resetMs, k!.retryMs]])
+      }
+      expect(seen).toEqual(steps)
+      clock.advance(100_000)
+    })
+  }
+
+  it('with several keys, admits only if all admit, and a refusal consumes none of them', async () => {
+    const tight = { key: uniqueName('rl'), limit: 1, windowMs: 60_000 }
+    const loose = { key: uniqueName('rl'), limit: 5, windowMs: 60_000 }
+    const first = await decide([tight, loose])
+    expect(first).toMatchObject({ stale: false, admitted: true })
+    for (let i = 0; i < 3; i++) {
+      const refused = await decide([tight, loose])
+      expect(refused).toMatchObject({ stale: false, admitted: false })
+      if (!refused.stale) expect(refused.keys.map((k) => k.admits)).toEqual([false, true])
+    }
+    const alone = await decide([loose])
+    expect(alone).toMatchObject({ admitted: true, keys: [{ admits: true, remaining: 3 }] })
+  })
+
+  it('decides only under the expected policy version, changing nothing otherwise', async () => {
+    const versionKey = uniqueName('ver')
+    const check = { key: uniqueName('rl'), limit: 1, windowMs: 60_000 }
+    expect(await decide([check], { key: versionKey, expected: 'v1' })).toEqual({ stale: true })
+    expect(await decide([check], { key: versionKey, expected: null })).toMatchObject({ admitted: true })
+    await kv.set(versionKey, 'v2')
+    expect(await decide([check], { key: versionKey, expected: null })).toEqual({ stale: true })
+    expect(await decide([check], { key: versionKey, expected: 'v2' })).toMatchObject({ admitted: false })
+  })
+
+  it('a state key expires only after it is full again, with a margin', async () => {
+    const key = uniqueName('rl')
+    await decide([{ key, limit: 2, windowMs: 10_000 }])
+    const ttl = await kv.ttl(key)
+    expect(ttl).toBeGreaterThan(5_000)
+    expect(ttl).toBeLessThanOrEqual(65_000)
+  })
+})

@@ -1,0 +1,75 @@
+import { expect, it } from 'vitest'
+import { createManualClock } from '../../src/kernel/clock.js'
+import { createLogger } from '../../src/kernel/logger.js'
+import { createRedisKeyValueStore } from '../../src/adapters/redis/key-value-store.js'
+import { compilePolicy } from '../../src/smart-city/traffic-cop/rate-limits/compiled-policy.js'
+import { createLimiter } from '../../src/smart-city/traffic-cop/rate-limits/limiter.js'
+import type { PlatformError } from '../../src/kernel/errors.js'
+import { errorCode, strongPassword } from '../support/fixtures.js'
+import { describeOnProfiles } from '../support/profiles.js'
+
+const policies = [
+  {
+    name: 'login-ip',
+    scope: 'ip' as const,
+    limit: 100,
+    windowSeconds: 60,
+    routes: ['POST /api/v1/auth/login'],
+  },
+  { name: 'health-ip', scope: 'ip' as const, limit: 100, windowSeconds: 60, routes: ['/health'] },
+]
+const env = { SYMPHAINY_RATE_LIMIT_POLICIES: JSON.stringify(policies) }
+const login = { email: 'nobody@example.com', password: strongPassword }
+const ask = (method: string, path: string) => ({ method, path, ip: '10.0.0.1', principal: null })
+
+describeOnProfiles('rate limiting with the key-value store down', (profile) => {
+  // The platform cannot start against an unreachable Redis (other modules need it at start), so the gateway
+  // suites lose the store after start-up; the limiter itself is also run against an unreachable Redis.
+  it('through the gateway: fails open by default, except login which fails closed', async () => {
+    const node = await profile.startNode(env)
+    await node.infra.keyValue.close()
+    const health = await node.gateway.inject({ method: 'GET', url: '/health' })
+    expect(health.statusCode).toBe(200)
+    expect(health.headers['ratelimit-limit']).toBeUndefined()
+    const refused = await node.gateway.inject({ method: 'POST', url: '/api/v1/auth/login', payload: login })
+    expect(refused.statusCode).toBe(503)
+    expect(errorCode(refused)).toBe('RATE_LIMIT_UNAVAILABLE')
+  })
+
+  it('through the gateway: fails closed everywhere with SYMPHAINY_RATE_LIMIT_ON_STORE_ERROR=closed', async () => {
+    const node = await profile.startNode({ ...env, SYMPHAINY_RATE_LIMIT_ON_STORE_ERROR: 'closed' })
+    await node.infra.keyValue.close()
+    const health = await node.gateway.inject({ method: 'GET', url: '/health' })
+    expect(health.statusCode).toBe(503)
+    expect(errorCode(health)).toBe('RATE_LIMIT_UNAVAILABLE')
+    const unlimited = await node.gateway.inject({ method: 'GET', url: '/metrics' })
+    expect(unlimited.statusCode).toBe(200)
+  })
+
+  it.each(['open', 'closed'] as const)(
+    'against redis://127.0.0.1:1 with %s: login fails closed, other routes follow the setting',
+    async (onStoreError) => {
+      const keyValue = createRedisKeyValueStore({ url: 'redis://127.0.0.1:1' })
+      const limiter = createLimiter({
+        keyValue,
+        clock: createManualClock(),
+        logger: createLogger({ level: 'silent' }),
+        configPolicies: policies.map((p) => compilePolicy(p, null)),
+        onStoreError,
+        loadTenantPolicies: () => Promise.resolve([]),
+      })
+      try {
+        const loginError = await limiter
+          .check(ask('POST', '/api/v1/auth/login'))
+          .catch((e: PlatformError) => e)
+        expect(loginError).toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE', kind: 'unavailable' })
+        const health = limiter.check(ask('GET', '/health'))
+        if (onStoreError === 'open') expect(await health).toBeNull()
+        else await expect(health).rejects.toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE' })
+        expect(await limiter.check(ask('GET', '/unlimited'))).toBeNull()
+      } finally {
+        await keyValue.close()
+      }
+    },
+  )
+})
