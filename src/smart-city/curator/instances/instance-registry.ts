@@ -41,6 +41,12 @@ interface InstanceRow {
   expires_at: number | string
 }
 
+interface ServiceRow {
+  tenant_id: string
+  name: string
+  strategy: StrategyName
+}
+
 const defaultStrategy: StrategyName = 'round-robin'
 
 export function createSqlInstanceRegistry(deps: InstanceRegistryDeps): InstanceRegistry {
@@ -61,12 +67,12 @@ export function createSqlInstanceRegistry(deps: InstanceRegistryDeps): InstanceR
   })
 
   async function findService(tenantId: string, name: string): Promise<ExternalService | undefined> {
-    const row = (await db
+    const row: ServiceRow | undefined = await db
       .selectFrom('tc_external_services')
       .select(['tenant_id', 'name', 'strategy'])
       .where('tenant_id', '=', tenantId)
       .where('name', '=', name)
-      .executeTakeFirst())
+      .executeTakeFirst()
     return row && { tenantId: row.tenant_id, name: row.name, strategy: row.strategy }
   }
 

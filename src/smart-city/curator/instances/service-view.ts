@@ -6,7 +6,7 @@ import type { ExternalServiceView } from './schemas.js'
  */
 export function externalServiceView(service: ExternalServiceView, now: number) {
   const available = service.instances.filter((i) => i.available).length
-  const status =
+  const status: 'healthy' | 'degraded' | 'unhealthy' =
     available === 0 ? 'unhealthy' : available === service.instances.length ? 'healthy' : 'degraded'
   return {
     name: service.name,
@@ -17,7 +17,7 @@ export function externalServiceView(service: ExternalServiceView, now: number) {
     strategy: service.strategy,
     instances: service.instances,
     health: {
-      status: status,
+      status,
       details: { available, registered: service.instances.length },
       checkedAt: now,
       latencyMs: 0,
