@@ -52,13 +52,17 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   installMetrics(app, platform)
   installTrafficAnalytics(app, platform.services.trafficCop.analytics)
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseStrictJson(body as string, server.jsonMaxDepth))
-    } catch (error) {
-      done(error as Error, undefined)
-    }
-  })
+  app.addContentTypeParser(
+    ['application/json', 'application/merge-patch+json'],
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      try {
+        done(null, parseStrictJson(body as string, server.jsonMaxDepth))
+      } catch (error) {
+        done(error as Error, undefined)
+      }
+    },
+  )
   if (server.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: server.corsOrigins.includes('*') ? true : server.corsOrigins,

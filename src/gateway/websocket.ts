@@ -151,17 +151,14 @@ function acceptConnection(socket: WebSocket, initial: Principal | null, options:
     }
     if (!principal || !connection) return socket.close(wsClose.unauthorized, 'authenticate first')
     if (op === 'ping') return send(socket, { type: 'pong' })
-    const handled = options.hub.handle(
-      connection,
-      frame as { op: string; channel?: unknown; since?: unknown },
-    )
-    handled.then(
-      (known) => {
-        if (!known) sendError(socket, gatewayErrors.UNSUPPORTED_OP({ op: op.slice(0, 40) }))
-      },
-      (error: unknown) =>
+    if (op !== 'subscribe' && op !== 'unsubscribe') {
+      return sendError(socket, gatewayErrors.UNSUPPORTED_OP({ op: op.slice(0, 40) }))
+    }
+    options.hub
+      .handle(connection, frame as { op: string; channel?: unknown; since?: unknown })
+      .catch((error: unknown) =>
         isPlatformError(error) ? sendError(socket, error) : socket.close(1011, 'internal error'),
-    )
+      )
     return undefined
   })
 }

@@ -414,7 +414,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
     trafficCop: {
       sessionIdleSeconds: integer('SYMPHAINY_SESSION_IDLE_SECONDS', 10, 31_536_000),
       sessionAbsoluteSeconds: integer('SYMPHAINY_SESSION_ABSOLUTE_SECONDS', 10, 31_536_000),
-      wsMaxConnectionsPerUser: integer('SYMPHAINY_WS_MAX_CONNECTIONS_PER_USER', 1, 10_000),
+      wsMaxConnectionsPerUser: integer('SYMPHAINY_WS_MAX_CONNECTIONS_PER_USER', 1, 1_000_000),
       wsSendBufferBytes: integer('SYMPHAINY_WS_SEND_BUFFER_BYTES', 4096, 1024 * 1024 * 1024),
       wsHeartbeatMs: integer('SYMPHAINY_WS_HEARTBEAT_MS', 100, 3_600_000),
       rateLimitPolicies: rateLimitPoliciesOf(read('SYMPHAINY_RATE_LIMIT_POLICIES') ?? '[]', problems),

@@ -1,5 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify'
-import { beforeAll, expect, it } from 'vitest'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { routeTable } from '../../src/gateway/authentication.js'
 import type { Platform } from '../../src/platform.js'
 import { type Account, addUser, errorCode, signUp, strongPassword, uniqueEmail } from '../support/fixtures.js'
@@ -21,6 +23,9 @@ interface Fixture {
   serviceName: string
   sessionId: string
   doomedSessionId: string
+  upstreamUrl: string
+  instanceId: string
+  doomedInstanceId: string
 }
 
 interface Call {
@@ -57,6 +62,29 @@ const requests: Record<string, (f: Fixture) => Call> = {
   'GET /api/v1/services/:name': (f) => ({ url: `/api/v1/services/${f.serviceName}` }),
   'GET /api/v1/platform/lifecycle': () => ({ url: '/api/v1/platform/lifecycle' }),
   'GET /api/v1/traffic/analytics': () => ({ url: '/api/v1/traffic/analytics?range=1h' }),
+  'POST /api/v1/services/:name/instances': (f) => ({
+    url: '/api/v1/services/route-upstream/instances',
+    payload: { url: f.upstreamUrl, weight: 2 },
+  }),
+  'DELETE /api/v1/services/:name/instances/:id': (f) => ({
+    url: `/api/v1/services/route-upstream/instances/${f.doomedInstanceId}`,
+  }),
+  'POST /api/v1/services/:name/instances/:id/heartbeat': (f) => ({
+    url: `/api/v1/services/route-upstream/instances/${f.instanceId}/heartbeat`,
+  }),
+  'PUT /api/v1/services/:name/load-balancing': () => ({
+    url: '/api/v1/services/route-upstream/load-balancing',
+    payload: { strategy: 'least-connections' },
+  }),
+  ...Object.fromEntries(
+    ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((method) => [
+      `${method} /api/v1/services/:name/proxy/*`,
+      () => ({
+        url: '/api/v1/services/route-upstream/proxy/anything',
+        ...(method !== 'GET' && method !== 'DELETE' && { payload: { hello: 'upstream' } }),
+      }),
+    ]),
+  ),
   'POST /api/v1/sessions': () => ({ url: '/api/v1/sessions', payload: { sessionType: 'route-check' } }),
   'GET /api/v1/sessions': () => ({ url: '/api/v1/sessions' }),
   'GET /api/v1/sessions/analytics': () => ({ url: '/api/v1/sessions/analytics?range=1h' }),
@@ -110,6 +138,8 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
     { label: 'no roles', rule: nothing },
   ]
   let fixture: Fixture
+  let upstream: Server
+  afterAll(() => new Promise<void>((resolve) => upstream.close(() => resolve())))
 
   const send = (method: string, call: Call, headers: Record<string, string> = {}) =>
     node.gateway.inject({
@@ -125,7 +155,15 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
     )
 
   beforeAll(async () => {
-    node = await profile.startNode()
+    node = await profile.startNode({ SYMPHAINY_PROXY_ALLOW_PRIVATE_NETWORKS: 'true' })
+    upstream = createServer((request, response) => {
+      request.resume()
+      request.on('end', () =>
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+      )
+    })
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
     admin = await signUp(node.gateway)
     candidates[0]!.account = await addUser(node.gateway, admin, ['viewer'], 'viewer')
     candidates[1]!.account = await addUser(node.gateway, admin, ['member'], 'member')
@@ -158,6 +196,17 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
           payload: { sessionType: 'route-check' },
         })
       ).json<{ id: string }>().id
+    const register = async () =>
+      (
+        await node.gateway.inject({
+          method: 'POST',
+          url: '/api/v1/services/route-upstream/instances',
+          headers: admin.auth,
+          payload: { url: upstreamUrl },
+        })
+      ).json<{ id: string }>().id
+    const instanceId = await register()
+    const doomedInstanceId = await register()
     const sessionId = await openSession()
     const doomedSessionId = await openSession()
     const services = await node.gateway.inject({
@@ -173,6 +222,9 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
       serviceName: services.json<{ items: { name: string }[] }>().items[0]!.name,
       sessionId,
       doomedSessionId,
+      upstreamUrl,
+      instanceId,
+      doomedInstanceId,
     }
   })
 

@@ -2,11 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { createManualClock } from '../../src/kernel/clock.js'
 import { createCircuitBreaker } from '../../src/smart-city/traffic-cop/load-balancing/circuit-breaker.js'
 import { createInstanceHealth } from '../../src/smart-city/traffic-cop/load-balancing/instance-health.js'
-import {
-  type Candidate,
-  type PickContext,
-  createStrategy,
-} from '../../src/smart-city/traffic-cop/load-balancing/strategy.js'
+import { createStrategy } from '../../src/smart-city/traffic-cop/load-balancing/strategies.js'
+import type { Candidate, PickContext } from '../../src/smart-city/traffic-cop/load-balancing/strategy.js'
 
 const three: Candidate[] = [
   { id: 'a', weight: 3 },

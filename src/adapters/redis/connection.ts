@@ -27,8 +27,9 @@ export function openRedisConnection(url: string, role: string): RedisConnection 
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     connectTimeout: 2000,
-    // The outer bound for any one command, including one written to a half-open socket that never answers.
-    commandTimeout: 5000,
+    // A half-open socket (peer gone without a FIN) is detected by TCP keepalive and then fails its commands; a
+    // per-command timer would cost a timer for every command on the hot path (rate-limit decisions).
+    keepAlive: 5000,
   })
   // Failures reach callers through their rejected commands; without a listener ioredis prints every failed reconnect.
   client.on('error', () => undefined)

@@ -2,10 +2,19 @@ import type { PlatformService } from '../../kernel/lifecycle.js'
 import type { SqlMigration } from '../../ports/sql-database.js'
 import type { TrafficCopDeps, TrafficCopModule } from './module.js'
 import { type LoadBalancing, createLoadBalancingModule, instancesMigration } from './load-balancing/index.js'
-import { type TrafficAnalytics, createTrafficAnalytics, trafficAnalyticsMigration } from './analytics/index.js'
+import {
+  type TrafficAnalytics,
+  createTrafficAnalytics,
+  trafficAnalyticsMigration,
+} from './analytics/index.js'
 import { type StatePromotion, createStatePromotion, promotionMigration } from './promotion/index.js'
 import { type RateLimits, createRateLimitsModule, rateLimitsMigration } from './rate-limits/index.js'
-import { type SessionState, type Sessions, createSessionsModule, sessionsMigration } from './sessions/index.js'
+import {
+  type SessionState,
+  type Sessions,
+  createSessionsModule,
+  sessionsMigration,
+} from './sessions/index.js'
 import { type RealtimeHub, createRealtimeHub } from './realtime/hub.js'
 
 export type { TrafficCopDeps } from './module.js'
@@ -34,7 +43,8 @@ export const trafficCopMigrations: SqlMigration[] = [
   trafficAnalyticsMigration,
   promotionMigration,
   rateLimitsMigration,
-  sessionsMigration,]
+  sessionsMigration,
+]
 
 export function createTrafficCopService(deps: TrafficCopDeps): {
   trafficCop: TrafficCop
@@ -62,8 +72,12 @@ export function createTrafficCopService(deps: TrafficCopDeps): {
     promotion,
     rateLimits: rateLimitsPart.module,
     sessions: sessionsPart.module,
-    realtime: { start: () => realtime.start(), stop: () => realtime.stop(), health: () => Promise.resolve(realtime.stats()) },
-}
+    realtime: {
+      start: () => realtime.start(),
+      stop: () => realtime.stop(),
+      health: () => Promise.resolve(realtime.stats()),
+    },
+  }
 
   const service: PlatformService = {
     descriptor: {

@@ -13,6 +13,8 @@ export function trafficCopRoutes(trafficCop: TrafficCop): FastifyPluginAsyncType
     await app.register(promotionRoutes(trafficCop.promotion))
     await app.register(loadBalancingRoutes(trafficCop.loadBalancing))
     await app.register(rateLimitRoutes(trafficCop.rateLimits))
-    await app.register(sessionRoutes(trafficCop.sessions, trafficCop.state, () => trafficCop.deps.clock.now()))
+    await app.register(
+      sessionRoutes(trafficCop.sessions, trafficCop.state, () => trafficCop.deps.clock.now()),
+    )
   }
 }

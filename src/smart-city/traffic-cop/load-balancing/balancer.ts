@@ -5,7 +5,8 @@ import type { ServiceInstance, StrategyName } from '../../curator/instances/inst
 import { loadBalancingErrors } from './errors.js'
 import { createInstanceHealth, type HealthOptions, type InstanceHealth } from './instance-health.js'
 import { probe } from './probe.js'
-import { createStrategy, type Strategy } from './strategy.js'
+import { createStrategy } from './strategies.js'
+import type { Strategy } from './strategy.js'
 
 /**
  * Chooses an instance of a tenant's external service for each proxied request. Instance lists come from the shared

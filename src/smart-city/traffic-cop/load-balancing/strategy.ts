@@ -1,10 +1,3 @@
-import type { StrategyName } from '../../curator/instances/instance.js'
-import { createConsistentHash } from './consistent-hash.js'
-import { createLatencyStrategy } from './latency.js'
-import { createLeastConnections } from './least-connections.js'
-import { createRoundRobin } from './round-robin.js'
-import { createWeighted } from './weighted.js'
-
 export interface Candidate {
   id: string
   weight: number
@@ -27,19 +20,4 @@ export interface PickContext {
  */
 export interface Strategy {
   pick(candidates: readonly Candidate[], context: PickContext): Candidate
-}
-
-export interface StrategyOptions {
-  random: () => number
-}
-
-export function createStrategy(name: StrategyName, options: StrategyOptions): Strategy {
-  const factories = {
-    'round-robin': () => createRoundRobin(),
-    'least-connections': () => createLeastConnections(),
-    weighted: () => createWeighted(),
-    latency: () => createLatencyStrategy({ random: options.random, exploration: 0.05 }),
-    'consistent-hash': () => createConsistentHash({ virtualNodes: 160, random: options.random }),
-  } satisfies Record<StrategyName, () => Strategy>
-  return factories[name]()
 }

@@ -51,6 +51,21 @@ export function createRealtimeHub(deps: TrafficCopDeps, sessions: Sessions, stat
   const connections = new Set<Connection>()
   const listeners = new Map<string, { subscribers: Set<Connection>; pending: Promise<Subscription> }>()
   let revocations: Subscription | undefined
+  let retry: { cancel(): void } | undefined
+  let stopped = false
+  const retryMs = 3000
+
+  function onRevocation(message: string): void {
+    const revocation = parseRevocation(message)
+    if (!revocation) return
+    for (const connection of [...connections]) {
+      const sameUser = connection.principal.userId === revocation.userId
+      const sameLogin =
+        revocation.loginSessionId === undefined ||
+        connection.principal.sessionId === revocation.loginSessionId
+      if (sameUser && sameLogin) close(connection, realtimeClose.revoked, 'credentials revoked')
+    }
+  }
 
   function send(connection: Connection, frame: Record<string, unknown>): void {
     if (connection.closed) return
@@ -250,20 +265,30 @@ export function createRealtimeHub(deps: TrafficCopDeps, sessions: Sessions, stat
   }
 
   return {
-    async start(): Promise<void> {
-      revocations = await deps.pubSub.subscribe(revocationTopic, (message) => {
-        const revocation = parseRevocation(message)
-        if (!revocation) return
-        for (const connection of [...connections]) {
-          const sameUser = connection.principal.userId === revocation.userId
-          const sameLogin =
-            revocation.loginSessionId === undefined ||
-            connection.principal.sessionId === revocation.loginSessionId
-          if (sameUser && sameLogin) close(connection, realtimeClose.revoked, 'credentials revoked')
-        }
-      })
+    /**
+     * Listens for revocations. If the bus is down at start-up the node still starts (so /ready can say what is
+     * wrong) and keeps retrying every few seconds.
+     */
+    start(): Promise<void> {
+      stopped = false
+      const listen = () => {
+        deps.pubSub.subscribe(revocationTopic, onRevocation).then(
+          (subscription) => {
+            if (stopped) void subscription.unsubscribe()
+            else revocations = subscription
+          },
+          (error: unknown) => {
+            deps.logger.warn({ err: error }, 'cannot listen for revocations yet; retrying')
+            if (!stopped) retry = deps.clock.setTimer(retryMs, listen)
+          },
+        )
+      }
+      listen()
+      return Promise.resolve()
     },
     async stop(): Promise<void> {
+      stopped = true
+      retry?.cancel()
       for (const connection of [...connections]) close(connection, 1001, 'server shutting down')
       await revocations?.unsubscribe()
     },
