@@ -117,6 +117,7 @@ const requests: Record<string, (f: Fixture) => Call> = {
 const authenticatedRequests: Record<string, () => Call> = {
   'POST /api/v1/auth/logout': () => ({ url: '/api/v1/auth/logout' }),
   'GET /api/v1/auth/me': () => ({ url: '/api/v1/auth/me' }),
+  'GET /api/v1/auth/principal': () => ({ url: '/api/v1/auth/principal' }),
   'POST /api/v1/permissions/check': () => ({
     url: '/api/v1/permissions/check',
     payload: { resource: 'file', action: 'read' },

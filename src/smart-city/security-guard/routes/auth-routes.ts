@@ -122,6 +122,33 @@ export function authRoutes(guard: SecurityGuard): FastifyPluginAsyncTypebox {
       (request) => guard.me(principalOf(request)) as never,
     )
     app.get(
+      '/api/v1/auth/principal',
+      {
+        config: { security: { authenticated: true } },
+        schema: {
+          tags,
+          summary: 'Who the credentials name, from the token alone (no lookups): a cheap token check',
+          response: {
+            200: Type.Object({
+              tenantId: Type.String(),
+              userId: Type.String(),
+              via: Type.Union([Type.Literal('user'), Type.Literal('api_key')]),
+              roles: Type.Array(Type.String()),
+            }),
+          },
+        },
+      },
+      (request) => {
+        const principal = principalOf(request)
+        return {
+          tenantId: principal.tenantId,
+          userId: principal.userId,
+          via: principal.kind,
+          roles: principal.roles,
+        }
+      },
+    )
+    app.get(
       '/.well-known/jwks.json',
       {
         config: { security: { public: true } },
