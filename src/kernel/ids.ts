@@ -31,11 +31,23 @@ function checkPrefix(prefix: string): void {
   if (!prefixPattern.test(prefix)) throw new RangeError(`Id prefix "${prefix}" must match ${prefixPattern}`)
 }
 
+/**
+ * Random bytes are drawn from the CSPRNG 4 KiB at a time and handed out 16 at a time: the same unguessable ids for a
+ * 256th of the system calls (one per request id used to cost several percent of a busy gateway's CPU).
+ */
 export function createRandomIdGenerator(): IdGenerator {
+  let pool = randomBytes(4096)
+  let offset = 0
   return {
     next(prefix) {
       checkPrefix(prefix)
-      return `${prefix}_${encodeBase32(randomBytes(16))}`
+      if (offset + 16 > pool.length) {
+        pool = randomBytes(4096)
+        offset = 0
+      }
+      const id = `${prefix}_${encodeBase32(pool.subarray(offset, offset + 16))}`
+      offset += 16
+      return id
     },
   }
 }
