@@ -4,6 +4,11 @@ import type { AnyDatabase, MigrationReport, SqlDialect, SqlMigration } from '../
 
 export const migrationTableName = 'symphainy_migration'
 export const migrationLockTableName = 'symphainy_migration_lock'
+const setupAttempts = 5
+
+function failedInSetup(outcome: { error?: unknown; results?: { status: string }[] }): boolean {
+  return outcome.error !== undefined && !(outcome.results ?? []).some((result) => result.status === 'Error')
+}
 
 /**
  * Applies the pending migrations with Kysely's Migrator, which holds the dialect's migration lock and (both
@@ -23,7 +28,14 @@ export async function runMigrations(
     migrationLockTableName,
     migrationTableSchema: options.schema,
   })
-  const { error, results = [] } = await migrator.migrateToLatest()
+  // Kysely creates its own tables before it takes the lock, so nodes starting together can collide there
+  // (PostgreSQL reports a duplicate type); nothing was applied then, and trying again sees the tables.
+  let outcome = await migrator.migrateToLatest()
+  for (let attempt = 1; attempt < setupAttempts && failedInSetup(outcome); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
+    outcome = await migrator.migrateToLatest()
+  }
+  const { error, results = [] } = outcome
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')
     throw storageErrors.MIGRATION_FAILED({ name: failed?.migrationName ?? 'setup' }, error)
