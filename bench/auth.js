@@ -4,40 +4,13 @@
 //    this script. Also /health p99 during the flood, to show hashing does not stall the event loop.
 // 2. Authenticated vs unauthenticated request latency on the same server: POST /api/v1/permissions/check with a
 //    Bearer token and with an API key, against GET /health with no credentials.
-import { spawn } from 'node:child_process'
 import { scrypt } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import autocannon from 'autocannon'
+import { load as run, startProcess, symphainyStart } from './support.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
-const root = fileURLToPath(new URL('../', import.meta.url))
 
-async function startServer() {
-  const cwd = mkdtempSync(join(tmpdir(), 'symphainy-bench-auth-'))
-  const child = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'start'], {
-    cwd,
-    env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'info', SYMPHAINY_LOGIN_IP_MAX_FAILURES: '100000' },
-  })
-  let output = ''
-  child.stderr.on('data', (c) => (output += c))
-  const address = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      const match = /"address":"([^"]+)"/.exec(output)
-      if (match) resolve(match[1])
-    })
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)))
-  })
-  return { child, address }
-}
-
-const run = (options) =>
-  new Promise((resolve, reject) =>
-    autocannon(options, (err, result) => (err ? reject(err) : resolve(result))),
-  )
+const startServer = () =>
+  startProcess(symphainyStart, { LOG_LEVEL: 'info', SYMPHAINY_LOGIN_IP_MAX_FAILURES: '100000' })
 
 async function json(url, init) {
   const response = await fetch(url, {

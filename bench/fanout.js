@@ -4,37 +4,15 @@
 //    server broadcasting the same JSON to a room of 1,000 clients (websocket transport). Both servers run as
 //    their own processes; the clients live in this script. Reports deliveries/s and the ratio.
 // 2. RSS of the Symphainy server process holding IDLE authenticated idle sockets.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { io as ioClient } from 'socket.io-client'
+import { root, rssMb, startProcess as start, symphainyStart } from './support.js'
 
 const SOCKETS = Number(process.env.SOCKETS ?? 1000)
 const ROUNDS = Number(process.env.ROUNDS ?? 50)
 const IDLE = Number(process.env.IDLE ?? 10000)
-const root = fileURLToPath(new URL('../', import.meta.url))
 
-function start(args, env = {}) {
-  const cwd = mkdtempSync(join(tmpdir(), 'symphainy-bench-fanout-'))
-  const child = spawn(process.execPath, args, {
-    cwd,
-    env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'info', ...env },
-  })
-  let output = ''
-  child.stderr.on('data', (c) => (output += c))
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      const match = /"address":"([^"]+)"/.exec(output)
-      if (match) resolve({ child, address: match[1] })
-    })
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${output}`)))
-  })
-}
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
 const json = async (url, init) =>
   (await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } })).json()
 
@@ -77,7 +55,7 @@ async function measure(label, clientsReady, emit) {
 }
 
 const blob = { step: 'analyse', answers: { a: 1, b: [1, 2, 3], note: 'x'.repeat(200) } }
-const symphainy = await start([join(root, 'dist/cli/main.js'), 'start'], {
+const symphainy = await start(symphainyStart, {
   SYMPHAINY_WS_MAX_CONNECTIONS_PER_USER: String(IDLE + SOCKETS + 10),
 })
 const peer = await start([join(root, 'bench/peers/socketio-server.js')])

@@ -3,40 +3,15 @@
 // The Symphainy route is GET /api/v1/auth/principal with a Bearer token (JWT check, shared revocation state, custom
 // roles, permission) under a per-user rate-limit policy high enough never to refuse (every request is a real
 // limiter decision). The peer answers {"hello":"world"}.
-import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { load as run, startProcess as start, symphainyStart, root } from './support.js'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import autocannon from 'autocannon'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
-const root = fileURLToPath(new URL('../', import.meta.url))
-
-function start(args, env = {}) {
-  const cwd = mkdtempSync(join(tmpdir(), 'symphainy-bench-gateway-'))
-  const child = spawn(process.execPath, args, {
-    cwd,
-    env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'info', ...env },
-  })
-  let output = ''
-  child.stderr.on('data', (c) => (output += c))
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      const match = /"address":"([^"]+)"/.exec(output)
-      if (match) resolve({ child, address: match[1] })
-    })
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${output}`)))
-  })
-}
-const run = (options) =>
-  new Promise((resolve, reject) => autocannon(options, (e, r) => (e ? reject(e) : resolve(r))))
 
 const policies = [
   { name: 'bench', scope: 'user', limit: 1000000, windowSeconds: 60, routes: ['GET /api/v1/auth/principal'] },
 ]
-const symphainy = await start([join(root, 'dist/cli/main.js'), 'start'], {
+const symphainy = await start(symphainyStart, {
   SYMPHAINY_RATE_LIMIT_POLICIES: JSON.stringify(policies),
 })
 const peer = await start([join(root, 'bench/peers/fastify-hello.js')])
