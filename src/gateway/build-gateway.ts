@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import cors from '@fastify/cors'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { cityManagerRoutes } from '../smart-city/city-manager/routes.js'
@@ -116,17 +116,34 @@ function installDrain(app: FastifyInstance): void {
   })
 }
 
+/**
+ * Requests still unanswered after the timeout get 503 REQUEST_TIMEOUT. One sweep a tenth of the timeout apart
+ * (at most a second) checks them all, instead of a timer armed and cleared for every request.
+ */
 function installRequestTimeout(app: FastifyInstance, timeoutMs: number): void {
-  const timers = new WeakMap<object, NodeJS.Timeout>()
+  const inFlight = new Map<object, { reply: FastifyReply; deadline: number }>()
+  const sweep = setInterval(
+    () => {
+      const now = Date.now()
+      for (const [request, entry] of inFlight) {
+        if (entry.deadline > now) continue
+        inFlight.delete(request)
+        if (!entry.reply.sent) void sendError(entry.reply, gatewayErrors.REQUEST_TIMEOUT({ timeoutMs }))
+      }
+    },
+    Math.min(1000, Math.max(10, Math.floor(timeoutMs / 10))),
+  )
+  sweep.unref()
   app.addHook('onRequest', (request, reply, done) => {
-    const timer = setTimeout(() => {
-      if (!reply.sent) void sendError(reply, gatewayErrors.REQUEST_TIMEOUT({ timeoutMs }))
-    }, timeoutMs)
-    timers.set(request, timer)
+    inFlight.set(request, { reply, deadline: Date.now() + timeoutMs })
     done()
   })
   app.addHook('onResponse', (request, _reply, done) => {
-    clearTimeout(timers.get(request))
+    inFlight.delete(request)
+    done()
+  })
+  app.addHook('onClose', (_app, done) => {
+    clearInterval(sweep)
     done()
   })
 }

@@ -30,12 +30,22 @@ export function createHttpMetrics(): HttpMetrics {
     buckets: latencyBucketsSeconds,
     registers: [registry],
   })
+  // Label sets are few (route templates × methods × statuses); resolving each once spares hashing them per request.
+  const children = new Map<string, { count: () => void; time: (seconds: number) => void }>()
   return {
     registry,
     observeRequest(labels, seconds) {
-      const values = { method: labels.method, route: labels.route, status: String(labels.status) }
-      requests.inc(values)
-      duration.observe(values, seconds)
+      const key = `${labels.method} ${labels.status} ${labels.route}`
+      let child = children.get(key)
+      if (!child) {
+        const values = [labels.method, labels.route, String(labels.status)] as const
+        const counter = requests.labels(...values)
+        const histogram = duration.labels(...values)
+        child = { count: () => counter.inc(), time: (s) => histogram.observe(s) }
+        children.set(key, child)
+      }
+      child.count()
+      child.time(seconds)
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,
