@@ -2,7 +2,7 @@ import { type ErrorDetails, type ErrorKind, PlatformError } from './errors.js'
 
 /**
  * A service's error catalogue: each entry has a stable code, a kind and a message template whose `{name}`
- * placeholders are filled from the details. `docs/errors.md` is generated from every catalogue and a test keeps the
+ * names are filled from the details. `docs/errors.md` is generated from every catalogue and a test keeps the
  * two in sync.
  */
 export interface ErrorSpec {

@@ -1,5 +1,5 @@
 import type { PageRequest } from '../../../kernel/pagination.js'
-import { decodeCursor, pageSize, toPage } from '../../../kernel/pagination.js'
+import { pageByCreation } from '../../../ports/sql-pagination.js'
 import { type SecurityDb, type SecurityTables, parseStringArray } from './tables.js'
 
 export interface ApiKeyRecord {
@@ -71,33 +71,13 @@ export const apiKeysStore = {
 
   /** The tenant's unrevoked keys, or only one user's when `userId` is given. */
   async list(db: SecurityDb, tenantId: string, userId: string | undefined, page: PageRequest) {
-    const limit = pageSize(page.limit)
-    const after = decodeCursor(page.cursor)
     let query = db
       .selectFrom('sg_api_keys')
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('revoked_at', 'is', null)
     if (userId !== undefined) query = query.where('user_id', '=', userId)
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '>', after.at),
-          eb.and([eb('created_at', '=', after.at), eb('id', '>', after.id)]),
-        ]),
-      )
-    }
-    const rows = await query
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit + 1)
-      .execute()
-    return toPage(
-      rows.map(toRecord),
-      limit,
-      (k) => ({ at: k.createdAt, id: k.id }),
-      (k) => k,
-    )
+    return pageByCreation(query, page, toRecord)
   },
 
   /** Every unrevoked key of one user (a user has few keys; used when their roles change). */

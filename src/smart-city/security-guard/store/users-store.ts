@@ -1,5 +1,5 @@
 import type { PageRequest } from '../../../kernel/pagination.js'
-import { decodeCursor, pageSize, toPage } from '../../../kernel/pagination.js'
+import { pageByCreation } from '../../../ports/sql-pagination.js'
 import { type SecurityDb, type SecurityTables, parseStringArray } from './tables.js'
 
 export type UserStatus = 'active' | 'disabled'
@@ -86,28 +86,8 @@ export const usersStore = {
   },
 
   async list(db: SecurityDb, tenantId: string, page: PageRequest) {
-    const limit = pageSize(page.limit)
-    const after = decodeCursor(page.cursor)
-    let query = db.selectFrom('sg_users').selectAll().where('tenant_id', '=', tenantId)
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '>', after.at),
-          eb.and([eb('created_at', '=', after.at), eb('id', '>', after.id)]),
-        ]),
-      )
-    }
-    const rows = await query
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit + 1)
-      .execute()
-    return toPage(
-      rows.map(toUserRecord),
-      limit,
-      (u) => ({ at: u.createdAt, id: u.id }),
-      (u) => u,
-    )
+    const query = db.selectFrom('sg_users').selectAll().where('tenant_id', '=', tenantId)
+    return pageByCreation(query, page, toUserRecord)
   },
 
   async update(

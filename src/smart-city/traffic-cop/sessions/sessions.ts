@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { PageRequest } from '../../../kernel/pagination.js'
-import { decodeCursor, pageSize, toPage } from '../../../kernel/pagination.js'
+import { pageByCreation } from '../../../ports/sql-pagination.js'
 import type { Principal } from '../../../kernel/principal.js'
 import type { TrafficCopDeps } from '../module.js'
 import { type SessionMessage, sessionTopic } from './channels.js'
@@ -128,8 +128,6 @@ export function createSessions(deps: TrafficCopDeps) {
     },
 
     async list(principal: Principal, page: PageRequest, status: 'active' | 'all') {
-      const limit = pageSize(page.limit)
-      const after = decodeCursor(page.cursor)
       const now = deps.clock.now()
       let query = db
         .selectFrom('tc_sessions')
@@ -142,25 +140,7 @@ export function createSessions(deps: TrafficCopDeps) {
           .where('idle_expires_at', '>', now)
           .where('expires_at', '>', now)
       }
-      if (after) {
-        query = query.where((eb) =>
-          eb.or([
-            eb('created_at', '>', after.at),
-            eb.and([eb('created_at', '=', after.at), eb('id', '>', after.id)]),
-          ]),
-        )
-      }
-      const rows = await query
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(limit + 1)
-        .execute()
-      return toPage(
-        rows.map(toSessionRecord),
-        limit,
-        (s) => ({ at: s.createdAt, id: s.id }),
-        (s) => s,
-      )
+      return pageByCreation(query, page, toSessionRecord)
     },
 
     async end(principal: Principal, id: string): Promise<void> {
