@@ -10,6 +10,7 @@ import { storageErrors } from './ports/errors.js'
 import { gatewayErrors } from './gateway/errors.js'
 import { cityManagerErrors } from './smart-city/city-manager/errors.js'
 import { curatorErrors } from './smart-city/curator/errors.js'
+import { conductorErrors } from './smart-city/conductor/errors.js'
 import { loadBalancingErrors } from './smart-city/traffic-cop/load-balancing/errors.js'
 
 /** Every error catalogue of the platform; docs/errors.md is rendered from this list and a test keeps them equal. */
@@ -25,6 +26,7 @@ export const allErrorCatalogues: { service: string; specs: Readonly<Record<strin
   curatorErrors,
   cityManagerErrors,
   loadBalancingErrors,
+  conductorErrors,
 ]
 
 export function renderErrorsMarkdown(): string {

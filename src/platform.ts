@@ -12,6 +12,7 @@ import { createCityManagerService } from './smart-city/city-manager/index.js'
 import { createCuratorService } from './smart-city/curator/index.js'
 import { createHttpMetrics, createNurseService } from './smart-city/nurse/index.js'
 import { createSecurityGuardService, securityGuardMigrations } from './smart-city/security-guard/index.js'
+import { conductorMigrations, createConductorService } from './smart-city/conductor/index.js'
 import { createTrafficCopService, trafficCopMigrations } from './smart-city/traffic-cop/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
@@ -90,7 +91,11 @@ function logHandlerError(logger: Logger) {
 }
 
 /** Every service's migrations, in the order their names sort. Services append theirs here. */
-export const platformMigrations: SqlMigration[] = [...securityGuardMigrations, ...trafficCopMigrations]
+export const platformMigrations: SqlMigration[] = [
+  ...securityGuardMigrations,
+  ...trafficCopMigrations,
+  ...conductorMigrations,
+]
 
 async function openInfrastructure(
   config: PlatformConfig,
@@ -178,10 +183,19 @@ export async function createPlatform(
       config,
       curator,
     })
+    const conductorPart = createConductorService({
+      database: infra.database,
+      pubSub: infra.pubSub,
+      clock,
+      ids,
+      logger,
+      settings: config.conductor,
+    })
     const managed: PlatformService[] = [
       curatorPart.service,
       securityPart.service,
       trafficPart.service,
+      conductorPart.service,
       nursePart.service,
     ]
     const cityManagerPart = createCityManagerService({ clock, logger, curator, services: managed })
@@ -200,6 +214,7 @@ export async function createPlatform(
         cityManager,
         securityGuard: securityPart.securityGuard,
         trafficCop: trafficPart.trafficCop,
+        conductor: conductorPart.conductor,
       },
     }
     const gateway = await buildGateway(core)

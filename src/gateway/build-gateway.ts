@@ -7,6 +7,9 @@ import { nurseRoutes } from '../smart-city/nurse/routes.js'
 import { accessRoutes } from '../smart-city/security-guard/routes/access-routes.js'
 import { authRoutes } from '../smart-city/security-guard/routes/auth-routes.js'
 import { userRoutes } from '../smart-city/security-guard/routes/user-routes.js'
+import { executionRoutes } from '../smart-city/conductor/routes/execution-routes.js'
+import { taskRoutes } from '../smart-city/conductor/routes/task-routes.js'
+import { workflowRoutes } from '../smart-city/conductor/routes/workflow-routes.js'
 import { trafficCopRoutes } from '../smart-city/traffic-cop/routes.js'
 import { installTrafficAnalytics } from '../smart-city/traffic-cop/analytics/index.js'
 import { installAuthentication, requireSecurityDeclarations } from './authentication.js'
@@ -99,6 +102,9 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   await app.register(nurseRoutes(nurse))
   await app.register(curatorRoutes(curator))
   await app.register(cityManagerRoutes(cityManager))
+  await app.register(workflowRoutes(platform.services.conductor))
+  await app.register(executionRoutes(platform.services.conductor))
+  await app.register(taskRoutes(platform.services.conductor))
   return app
 }
 

@@ -1,6 +1,7 @@
 import type { PlatformConfig } from '../kernel/config.js'
 import type { IdGenerator } from '../kernel/ids.js'
 import type { Logger } from '../kernel/logger.js'
+import type { Conductor } from '../smart-city/conductor/index.js'
 import type { CityManager } from '../smart-city/city-manager/index.js'
 import type { Curator } from '../smart-city/curator/index.js'
 import type { Nurse } from '../smart-city/nurse/index.js'
@@ -19,5 +20,6 @@ export interface GatewayPlatform {
     cityManager: CityManager
     securityGuard: SecurityGuard
     trafficCop: TrafficCop
+    conductor: Conductor
   }
 }

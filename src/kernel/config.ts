@@ -63,6 +63,7 @@ export interface PlatformConfig {
     instanceTtlSeconds: number
     healthCheckIntervalMs: number
   }
+  conductor: { sweepIntervalMs: number; workerConcurrency: number; leaseSeconds: number }
   logLevel: LogLevel
   nurse: { readyThresholdPercent: number }
 }
@@ -286,6 +287,24 @@ export const configVariables: ConfigVariable[] = [
     description: 'Interval of WebSocket pings; a peer that misses one is closed.',
   },
   {
+    name: 'SYMPHAINY_CONDUCTOR_SWEEP_MS',
+    default: '250',
+    example: '1000',
+    description: 'How often each node fires due workflow timers (waits, retries, timeouts, finished sub-workflows).',
+  },
+  {
+    name: 'SYMPHAINY_CONDUCTOR_WORKER_CONCURRENCY',
+    default: '16',
+    example: '64',
+    description: 'In-process task handlers running at once on one node.',
+  },
+  {
+    name: 'SYMPHAINY_CONDUCTOR_LEASE_SECONDS',
+    default: '60',
+    example: '30',
+    description: 'Lease of a task run by an in-process handler; if its node dies, another node retakes it after this.',
+  },
+  {
     name: 'SYMPHAINY_PROXY_TIMEOUT_MS',
     default: '30000',
     example: '10000',
@@ -427,6 +446,11 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
       ),
       instanceTtlSeconds: integer('SYMPHAINY_INSTANCE_TTL_SECONDS', 1, 86_400),
       healthCheckIntervalMs: integer('SYMPHAINY_HEALTH_CHECK_INTERVAL_MS', 100, 3_600_000),
+    },
+    conductor: {
+      sweepIntervalMs: integer('SYMPHAINY_CONDUCTOR_SWEEP_MS', 10, 60_000),
+      workerConcurrency: integer('SYMPHAINY_CONDUCTOR_WORKER_CONCURRENCY', 1, 1024),
+      leaseSeconds: integer('SYMPHAINY_CONDUCTOR_LEASE_SECONDS', 1, 86_400),
     },
     logLevel: (logLevels as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
     nurse: { readyThresholdPercent: integer('SYMPHAINY_READY_THRESHOLD', 0, 100) },

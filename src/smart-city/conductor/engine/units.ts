@@ -1,0 +1,34 @@
+import type { ConductorDeps } from '../module.js'
+import { type Unit, unitOf } from './transitions.js'
+
+/**
+ * Runs `work` in one SQL transaction as a Unit, retrying when the database reports contention (a deadlock or
+ * serialization failure on PostgreSQL, a busy database on SQLite), then hands the committed unit to `afterCommit`
+ * (wake-up hints, leased tasks to run). Nothing in a unit is visible to anyone before it commits.
+ */
+const maxAttempts = 6
+
+export function createUnitRunner(deps: ConductorDeps, afterCommit: (unit: Unit) => void) {
+  return async function inUnit<T>(
+    work: (unit: Unit) => Promise<T>,
+    prepare?: (unit: Unit) => void,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let unit: Unit | undefined
+      try {
+        const result = await deps.database.transaction(async (trx) => {
+          unit = unitOf(trx, deps.clock.now())
+          prepare?.(unit)
+          return work(unit)
+        })
+        afterCommit(unit!)
+        return result
+      } catch (error) {
+        if (attempt >= maxAttempts || deps.database.classifyError(error) !== 'busy') throw error
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt))
+      }
+    }
+  }
+}
+
+export type UnitRunner = ReturnType<typeof createUnitRunner>

@@ -1,0 +1,151 @@
+import type { Kysely } from 'kysely'
+import { decodeCursor, encodeCursor, type PageRequest, pageSize } from '../../../kernel/pagination.js'
+import type { Principal } from '../../../kernel/principal.js'
+import type { DefinitionStore } from '../definitions/store.js'
+import { type ExecutionEvent, TransitionRefused } from '../engine/decide.js'
+import type { TransitionRunner } from '../engine/transitions.js'
+import type { UnitRunner } from '../engine/units.js'
+import { conductorErrors } from '../errors.js'
+import type { ConductorDeps } from '../module.js'
+import type { ConductorTables, ExecutionsTable } from '../tables.js'
+
+/**
+ * Starting executions and operating on them. A start with an idempotency key starts at most one execution per key
+ * and tenant: concurrent and repeated starts all answer that execution. Every operation is one transition.
+ */
+export interface StartRequest {
+  input?: unknown
+  version?: number
+  idempotencyKey?: string
+  correlationId?: string
+}
+
+export function createExecutions(
+  deps: ConductorDeps,
+  definitions: DefinitionStore,
+  runner: TransitionRunner,
+  inUnit: UnitRunner,
+) {
+  const db = deps.database.db as Kysely<ConductorTables>
+
+  async function byKey(tenantId: string, key: string) {
+    return db
+      .selectFrom('cd_executions')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst()
+  }
+
+  function existing(row: ExecutionsTable, name: string) {
+    if (row.workflow !== name) throw conductorErrors.IDEMPOTENCY_KEY_REUSED({ key: row.idempotency_key })
+    return { row, created: false }
+  }
+
+  async function start(principal: Principal, name: string, request: StartRequest) {
+    const key = request.idempotencyKey
+    if (key !== undefined) {
+      const found = await byKey(principal.tenantId, key)
+      if (found) return existing(found, name)
+    }
+    try {
+      const id = deps.ids.next('exe')
+      await inUnit(async (unit) => {
+        const definition = await definitions.get(unit.trx, principal.tenantId, name, request.version)
+        await runner.createExecution(unit, {
+          id,
+          tenantId: principal.tenantId,
+          definition,
+          input: request.input ?? {},
+          startedBy: principal.userId,
+          depth: 0,
+          ...(key === undefined ? {} : { idempotencyKey: key }),
+          ...(request.correlationId === undefined ? {} : { correlationId: request.correlationId }),
+        })
+      })
+      return { row: await load(principal.tenantId, id), created: true }
+    } catch (error) {
+      if (key === undefined || deps.database.classifyError(error) !== 'unique_violation') throw error
+      const found = await byKey(principal.tenantId, key)
+      if (!found) throw error
+      return existing(found, name)
+    }
+  }
+
+  async function load(tenantId: string, id: string): Promise<ExecutionsTable> {
+    const row = await db
+      .selectFrom('cd_executions')
+      .selectAll()
+      .where('id', '=', id)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst()
+    if (!row) throw conductorErrors.EXECUTION_NOT_FOUND({ id })
+    return row
+  }
+
+  /** Applies one operation; refusals become 404/409 with the reason. */
+  async function operate(principal: Principal, id: string, event: ExecutionEvent): Promise<ExecutionsTable> {
+    try {
+      const done = await inUnit((unit) => runner.transition(unit, id, [event], { tenantId: principal.tenantId }))
+      if (!done) throw conductorErrors.EXECUTION_NOT_FOUND({ id })
+    } catch (error) {
+      if (!(error instanceof TransitionRefused)) throw error
+      const details = error.details
+      if (error.reason === 'step-not-found') throw conductorErrors.STEP_NOT_FOUND(details)
+      if (error.reason === 'step') throw conductorErrors.STEP_STATE_CONFLICT(details)
+      throw conductorErrors.EXECUTION_STATE_CONFLICT(details)
+    }
+    return load(principal.tenantId, id)
+  }
+
+  return {
+    start,
+    get: (principal: Principal, id: string) => load(principal.tenantId, id),
+    operate,
+
+    async list(principal: Principal, filter: { workflow?: string; status?: string } & PageRequest) {
+      const limit = pageSize(filter.limit)
+      const after = decodeCursor(filter.cursor)
+      let query = db
+        .selectFrom('cd_executions')
+        .selectAll()
+        .where('tenant_id', '=', principal.tenantId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+      if (filter.workflow !== undefined) query = query.where('workflow', '=', filter.workflow)
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status)
+      if (after) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('created_at', '<', after.at),
+            eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)]),
+          ]),
+        )
+      }
+      const rows = await query.execute()
+      const items = rows.slice(0, limit)
+      const last = items.at(-1)
+      const nextCursor =
+        rows.length > limit && last ? encodeCursor({ at: Number(last.created_at), id: last.id }) : null
+      return { items, nextCursor }
+    },
+
+    async history(principal: Principal, id: string, page: { after?: number; limit?: number }) {
+      await load(principal.tenantId, id)
+      const limit = Math.min(Math.max(1, page.limit ?? 200), 1000)
+      const rows = await db
+        .selectFrom('cd_history')
+        .selectAll()
+        .where('execution_id', '=', id)
+        .where('tenant_id', '=', principal.tenantId)
+        .where('seq', '>', page.after ?? 0)
+        .orderBy('seq')
+        .limit(limit)
+        .execute()
+      return rows
+    },
+  }
+}
+
+export type Executions = ReturnType<typeof createExecutions>

@@ -1,0 +1,102 @@
+import type { PlatformService } from '../../kernel/lifecycle.js'
+import type { Subscription } from '../../ports/pub-sub.js'
+import type { SqlMigration } from '../../ports/sql-database.js'
+import { createDefinitionStore } from './definitions/store.js'
+import { createTimerSweeper } from './engine/timers.js'
+import { createTransitionRunner, type Unit } from './engine/transitions.js'
+import { createUnitRunner } from './engine/units.js'
+import { createExecutions } from './executions/executions.js'
+import { conductorMigration } from './migration.js'
+import type { ConductorDeps } from './module.js'
+import { createLocalWorkers, type TaskHandler } from './tasks/local-workers.js'
+import { createTaskQueue } from './tasks/tasks.js'
+import { createTaskWaiters } from './tasks/waiters.js'
+
+export type { ConductorDeps, ConductorSettings } from './module.js'
+export { PermanentTaskError, type TaskContext, type TaskHandler } from './tasks/local-workers.js'
+
+export const conductorVersion = '1.0.0'
+export const conductorMigrations: SqlMigration[] = [conductorMigration]
+
+/** Published after a commit that queued tasks, so workers on every node look at once instead of at their next poll. */
+export const taskHintChannel = 'conductor:tasks'
+
+/**
+ * The Conductor: versioned workflow definitions, durable executions driven by any node, and the task queue that
+ * in-process handlers and remote workers share. Every state change is one SQL transaction; timers live in rows.
+ */
+export function createConductorService(deps: ConductorDeps) {
+  const workerId = deps.ids.next('node')
+  const definitions = createDefinitionStore(deps.database, () => deps.clock.now())
+  const runner = createTransitionRunner(deps, definitions)
+  const waiters = createTaskWaiters(deps.clock)
+  let hints: Subscription | undefined
+
+  function afterCommit(unit: Unit): void {
+    if (unit.leased.length > 0) workers.run(unit.leased)
+    const queued = unit.created.filter((task) => task.status === 'queued')
+    if (queued.length > 0) {
+      const types = [...new Set(queued.map((t) => t.type))]
+      const tenants = [...new Set(queued.map((t) => t.tenant_id))]
+      waiters.notify(tenants, types)
+      if (types.some((type) => workers.types().includes(type))) workers.kick()
+      deps.pubSub.publish(taskHintChannel, JSON.stringify({ tenants, types })).catch(() => undefined)
+    }
+    if (unit.wake) void timers.runDue().catch(() => undefined)
+  }
+
+  const inUnit = createUnitRunner(deps, afterCommit)
+  const queue = createTaskQueue(deps, runner, inUnit)
+  const workers = createLocalWorkers(deps, queue, workerId)
+  const timers = createTimerSweeper(deps, runner, inUnit)
+  const executions = createExecutions(deps, definitions, runner, inUnit)
+
+  function onHint(message: string): void {
+    try {
+      const hint = JSON.parse(message) as { tenants: string[]; types: string[] }
+      waiters.notify(hint.tenants, hint.types)
+      if (hint.types.some((type) => workers.types().includes(type))) workers.kick()
+    } catch {
+      // A malformed hint only costs a poll interval.
+    }
+  }
+
+  const conductor = {
+    definitions,
+    executions,
+    tasks: queue,
+    waiters,
+    workerId,
+    /** Registers an in-process handler for a task type on this node. */
+    registerHandler: (type: string, handler: TaskHandler) => workers.register(type, handler),
+    /** Fires every due timer now (the sweeper does this on its own every `sweepIntervalMs`). */
+    runDue: () => timers.runDue(),
+  }
+
+  const service: PlatformService = {
+    descriptor: {
+      name: 'conductor',
+      realm: 'smart-city',
+      version: conductorVersion,
+      capabilities: ['workflows', 'executions', 'tasks', 'durable-timers', 'conductor-import'],
+      dependsOn: ['curator', 'security-guard'],
+    },
+    async start() {
+      hints = await deps.pubSub.subscribe(taskHintChannel, onHint)
+      workers.start()
+      timers.start()
+    },
+    async stop() {
+      waiters.closeAll()
+      await timers.stop()
+      await workers.stop()
+      await hints?.unsubscribe()
+    },
+    async healthCheck() {
+      return { status: 'healthy', details: { workerId, handlers: workers.types() } }
+    },
+  }
+  return { conductor, service }
+}
+
+export type Conductor = ReturnType<typeof createConductorService>['conductor']

@@ -1,0 +1,98 @@
+import type { SqlMigration } from '../../ports/sql-database.js'
+
+/** Definitions, executions with their append-only history, and the task queue shared by every node. */
+export const conductorMigration: SqlMigration = {
+  name: '0010_conductor_core',
+  async up(db) {
+    await db.schema
+      .createTable('cd_workflows')
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('definition', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('cd_workflows_pk', ['tenant_id', 'name', 'version'])
+      .execute()
+
+    await db.schema
+      .createTable('cd_executions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('workflow', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('input', 'text', (c) => c.notNull())
+      .addColumn('output', 'text')
+      .addColumn('error', 'text')
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('idempotency_key', 'text')
+      .addColumn('correlation_id', 'text')
+      .addColumn('parent_id', 'text')
+      .addColumn('depth', 'integer', (c) => c.notNull())
+      .addColumn('started_by', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('ended_at', 'bigint')
+      .addColumn('deadline_at', 'bigint')
+      .addColumn('wake_at', 'bigint')
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .execute()
+    await db.schema
+      .createIndex('cd_executions_idempotency')
+      .on('cd_executions')
+      .columns(['tenant_id', 'idempotency_key'])
+      .unique()
+      .execute()
+    await db.schema
+      .createIndex('cd_executions_list')
+      .on('cd_executions')
+      .columns(['tenant_id', 'created_at', 'id'])
+      .execute()
+    await db.schema.createIndex('cd_executions_wake').on('cd_executions').column('wake_at').execute()
+    await db.schema.createIndex('cd_executions_parent').on('cd_executions').column('parent_id').execute()
+
+    await db.schema
+      .createTable('cd_history')
+      .addColumn('execution_id', 'text', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('step_id', 'text')
+      .addColumn('data', 'text')
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('cd_history_pk', ['execution_id', 'seq'])
+      .execute()
+
+    await db.schema
+      .createTable('cd_tasks')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('execution_id', 'text')
+      .addColumn('step_id', 'text')
+      .addColumn('purpose', 'text', (c) => c.notNull())
+      .addColumn('attempt', 'integer', (c) => c.notNull())
+      .addColumn('max_attempts', 'integer', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('input', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('worker_id', 'text')
+      .addColumn('claimable_at', 'bigint')
+      .addColumn('lease_expires_at', 'bigint')
+      .addColumn('deliveries', 'integer', (c) => c.notNull())
+      .addColumn('output', 'text')
+      .addColumn('error', 'text')
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('completed_at', 'bigint')
+      .execute()
+    await db.schema.createIndex('cd_tasks_claim').on('cd_tasks').columns(['type', 'claimable_at']).execute()
+    await db.schema
+      .createIndex('cd_tasks_list')
+      .on('cd_tasks')
+      .columns(['tenant_id', 'created_at', 'id'])
+      .execute()
+    await db.schema.createIndex('cd_tasks_execution').on('cd_tasks').column('execution_id').execute()
+  },
+}

@@ -1,0 +1,156 @@
+import type { TimerHandle } from '../../../kernel/clock.js'
+import type { ConductorDeps } from '../module.js'
+import type { TasksTable } from '../tables.js'
+import type { TaskQueue } from './tasks.js'
+
+/**
+ * In-process task handlers. Each node runs the handlers registered on it as one more worker of the shared queue:
+ * it claims tasks of those types from every tenant, runs them at most `workerConcurrency` at a time, renews the
+ * lease while a handler runs, and reports the result. A follow-up task of a local type is leased to this node by
+ * the same transaction that completed the previous one and runs at once.
+ */
+export interface TaskContext {
+  taskId: string
+  tenantId: string
+  executionId: string | null
+  stepId: string | null
+  attempt: number
+  /** How many times this task has been handed to a worker; above 1 after a lease ran out. */
+  delivery: number
+}
+
+export type TaskHandler = (input: unknown, context: TaskContext) => Promise<unknown>
+
+/** Throw this (or any error with `retryable: false`) to fail a task without retrying it. */
+export class PermanentTaskError extends Error {
+  readonly retryable = false
+}
+
+const idlePollMs = 1000
+
+export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, workerId: string) {
+  const handlers = new Map<string, TaskHandler>()
+  const leaseMs = deps.settings.leaseSeconds * 1000
+  const concurrency = deps.settings.workerConcurrency
+  let running = 0
+  let polling = false
+  let again = false
+  let started = false
+  let timer: TimerHandle | undefined
+  const inFlight = new Set<Promise<void>>()
+
+  const lease = () => ({ workerId, types: new Set(handlers.keys()), untilMs: deps.clock.now() + leaseMs })
+
+  function schedulePoll(): void {
+    timer?.cancel()
+    if (started) timer = deps.clock.setTimer(idlePollMs, () => kick())
+  }
+
+  /** Claims what fits in the free slots; called on hints, after each task and on an idle timer. */
+  function kick(): void {
+    if (!started || handlers.size === 0) return
+    if (polling) {
+      again = true
+      return
+    }
+    polling = true
+    void poll().finally(() => {
+      polling = false
+      if (again) {
+        again = false
+        kick()
+      }
+    })
+  }
+
+  async function poll(): Promise<void> {
+    const free = concurrency - running
+    if (free <= 0) return
+    try {
+      const tasks = await queue.claim({ types: [...handlers.keys()], workerId, leaseMs, max: free })
+      for (const task of tasks) launch(task)
+      if (tasks.length === free) again = true
+    } catch (error) {
+      deps.logger.error({ err: error }, 'claiming in-process tasks failed')
+    }
+    schedulePoll()
+  }
+
+  function launch(task: TasksTable): void {
+    running++
+    const run = execute(task).finally(() => {
+      running--
+      inFlight.delete(run)
+      kick()
+    })
+    inFlight.add(run)
+  }
+
+  async function execute(task: TasksTable): Promise<void> {
+    const handler = handlers.get(task.type)
+    if (!handler) return
+    const renew = deps.clock.setTimer(leaseMs / 3, function extend() {
+      queue.heartbeat(task.id, workerId, leaseMs).catch(() => undefined)
+    })
+    let settled: Awaited<ReturnType<TaskQueue['settle']>> | undefined
+    try {
+      const output = await handler(JSON.parse(task.input) as unknown, contextOf(task))
+      renew.cancel()
+      settled = await queue.complete(task.id, output ?? null, { lease: lease() })
+    } catch (error) {
+      renew.cancel()
+      const failure = {
+        error: { code: codeOf(error), message: error instanceof Error ? error.message : String(error) },
+        retryable: (error as { retryable?: unknown } | null)?.retryable !== false,
+      }
+      settled = await queue.fail(task.id, failure, { lease: lease() }).catch((cause: unknown) => {
+        deps.logger.error({ err: cause, taskId: task.id }, 'reporting a task failure failed')
+        return undefined
+      })
+    }
+    for (const next of settled?.leased ?? []) {
+      if (running < concurrency + 1) launch(next)
+    }
+  }
+
+  return {
+    register(type: string, handler: TaskHandler): void {
+      handlers.set(type, handler)
+      kick()
+    },
+    types: () => [...handlers.keys()],
+    kick,
+    /** Runs tasks leased to this node by a transaction it committed. */
+    run(tasks: TasksTable[]): void {
+      for (const task of tasks) if (handlers.has(task.type)) launch(task)
+    },
+    start(): void {
+      started = true
+      kick()
+    },
+    async stop(): Promise<void> {
+      started = false
+      timer?.cancel()
+      await Promise.allSettled([...inFlight])
+    },
+    lease,
+  }
+}
+
+function contextOf(task: TasksTable) {
+  return {
+    taskId: task.id,
+    tenantId: task.tenant_id,
+    executionId: task.execution_id,
+    stepId: task.step_id,
+    attempt: Number(task.attempt),
+    delivery: Number(task.deliveries),
+  }
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : 'TASK_FAILED'
+}
+
+export type LocalWorkers = ReturnType<typeof createLocalWorkers>

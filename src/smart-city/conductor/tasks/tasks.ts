@@ -1,0 +1,185 @@
+import { sql } from 'kysely'
+import type { ConductorDeps } from '../module.js'
+import { conductorErrors } from '../errors.js'
+import type { TransitionRunner, Unit } from '../engine/transitions.js'
+import type { UnitRunner } from '../engine/units.js'
+import type { StepError } from '../engine/state.js'
+import type { TasksTable } from '../tables.js'
+
+/**
+ * The task queue. A worker claims tasks with a lease (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so concurrent
+ * pollers on any node never get the same task); a lease that runs out makes the task claimable again. Completing or
+ * failing a task that is already finished is a no-op, and completing a workflow's task moves its execution on in
+ * the same transaction. Delivery is at least once: handlers must tolerate running twice.
+ */
+export interface ClaimRequest {
+  types: string[]
+  workerId: string
+  leaseMs: number
+  max: number
+  /** Only this tenant's tasks (remote workers); every tenant's for the node's in-process handlers. */
+  tenantId?: string
+}
+
+export interface FinishOptions {
+  tenantId?: string
+  /** New tasks of these types are leased straight to this worker (the in-process fast path). */
+  lease?: Unit['lease']
+}
+
+export type FailureInput = { error: StepError; retryable: boolean }
+
+const standaloneBackoffMs = (attempt: number) => Math.min(60_000, 1000 * 2 ** (attempt - 1))
+const terminal = ['completed', 'failed', 'cancelled']
+
+export function createTaskQueue(deps: ConductorDeps, runner: TransitionRunner, inUnit: UnitRunner) {
+  const postgres = deps.database.dialect === 'postgres'
+
+  async function claim(request: ClaimRequest): Promise<TasksTable[]> {
+    if (request.types.length === 0 || request.max < 1) return []
+    return inUnit(async (unit) => {
+      let candidates = unit.trx
+        .selectFrom('cd_tasks')
+        .select('id')
+        .where('type', 'in', request.types)
+        .where('claimable_at', '<=', unit.now)
+        .orderBy('claimable_at')
+        .limit(request.max)
+      if (request.tenantId !== undefined) candidates = candidates.where('tenant_id', '=', request.tenantId)
+      if (postgres) candidates = candidates.forUpdate().skipLocked()
+      const until = unit.now + request.leaseMs
+      return unit.trx
+        .updateTable('cd_tasks')
+        .set({
+          status: 'leased',
+          worker_id: request.workerId,
+          lease_expires_at: until,
+          claimable_at: until,
+          deliveries: sql<number>`deliveries + 1`,
+          updated_at: unit.now,
+        })
+        .where('id', 'in', candidates)
+        .returningAll()
+        .execute()
+    })
+  }
+
+  async function lockTask(unit: Unit, id: string, tenantId: string | undefined) {
+    let query = unit.trx.selectFrom('cd_tasks').selectAll().where('id', '=', id)
+    if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId)
+    if (postgres) query = query.forUpdate()
+    const task = await query.executeTakeFirst()
+    if (!task) throw conductorErrors.TASK_NOT_FOUND({ id })
+    return task
+  }
+
+  async function finish(unit: Unit, task: TasksTable, outcome: { output: unknown } | FailureInput) {
+    const failed = 'error' in outcome
+    if (failed && task.purpose === 'standalone' && outcome.retryable && task.attempt < task.max_attempts) {
+      await unit.trx
+        .updateTable('cd_tasks')
+        .set({
+          status: 'queued',
+          attempt: task.attempt + 1,
+          worker_id: null,
+          lease_expires_at: null,
+          claimable_at: unit.now + standaloneBackoffMs(task.attempt),
+          error: JSON.stringify(outcome.error),
+          updated_at: unit.now,
+        })
+        .where('id', '=', task.id)
+        .execute()
+      return
+    }
+    await unit.trx
+      .updateTable('cd_tasks')
+      .set({
+        status: failed ? 'failed' : 'completed',
+        output: failed ? null : JSON.stringify(outcome.output ?? null),
+        error: failed ? JSON.stringify(outcome.error) : null,
+        claimable_at: null,
+        lease_expires_at: null,
+        updated_at: unit.now,
+        completed_at: unit.now,
+      })
+      .where('id', '=', task.id)
+      .execute()
+    if (task.execution_id === null) return
+    const base = { taskId: task.id, stepId: task.step_id!, purpose: task.purpose }
+    await runner.transition(unit, task.execution_id, [
+      failed
+        ? { kind: 'task-failed', ...base, error: outcome.error, retryable: outcome.retryable }
+        : { kind: 'task-completed', ...base, output: outcome.output ?? null },
+    ])
+  }
+
+  /** Answers the task as it now is and the tasks leased to the caller by the same transaction. */
+  async function settle(id: string, outcome: { output: unknown } | FailureInput, options: FinishOptions = {}) {
+    let leased: TasksTable[] = []
+    const task = await inUnit(
+      async (unit) => {
+        const current = await lockTask(unit, id, options.tenantId)
+        if (terminal.includes(current.status)) return current
+        await finish(unit, current, outcome)
+        leased = unit.leased
+        return lockTask(unit, id, undefined)
+      },
+      (unit) => {
+        if (options.lease) unit.lease = options.lease
+      },
+    )
+    return { task, leased }
+  }
+
+  return {
+    claim,
+    settle,
+    complete: (id: string, output: unknown, options?: FinishOptions) => settle(id, { output }, options),
+    fail: (id: string, failure: FailureInput, options?: FinishOptions) => settle(id, failure, options),
+
+    /** Extends a lease held by `workerId`; a lease lost to expiry and another worker, or a finished task, is refused. */
+    async heartbeat(id: string, workerId: string, leaseMs: number, tenantId?: string): Promise<TasksTable> {
+      return inUnit(async (unit) => {
+        const task = await lockTask(unit, id, tenantId)
+        if (task.status !== 'leased' || task.worker_id !== workerId) {
+          throw conductorErrors.TASK_LEASE_LOST({ id, workerId })
+        }
+        const until = unit.now + leaseMs
+        await unit.trx
+          .updateTable('cd_tasks')
+          .set({ lease_expires_at: until, claimable_at: until, updated_at: unit.now })
+          .where('id', '=', id)
+          .execute()
+        return { ...task, lease_expires_at: until, claimable_at: until }
+      })
+    },
+
+    async create(init: { tenantId: string; type: string; input: unknown; maxAttempts: number; createdBy: string }) {
+      return inUnit((unit) =>
+        runner.createTask(unit, {
+          id: deps.ids.next('task'),
+          tenantId: init.tenantId,
+          purpose: 'standalone',
+          attempt: 1,
+          maxAttempts: init.maxAttempts,
+          type: init.type,
+          input: init.input,
+          createdBy: init.createdBy,
+        }),
+      )
+    },
+
+    async get(tenantId: string, id: string): Promise<TasksTable> {
+      const task = await deps.database.db
+        .selectFrom('cd_tasks')
+        .selectAll()
+        .where('id', '=', id)
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst()
+      if (!task) throw conductorErrors.TASK_NOT_FOUND({ id })
+      return task as TasksTable
+    },
+  }
+}
+
+export type TaskQueue = ReturnType<typeof createTaskQueue>
