@@ -12,3 +12,12 @@ export const ErrorResponse = Type.Object(
   },
   { $id: 'ErrorResponse', description: 'Error body; the status comes from the error kind.' },
 )
+
+/**
+ * A `preValidation` hook for routes whose whole body is optional: a request without one is validated (and
+ * handled) as `{}`, since Fastify would otherwise check `undefined` against the object schema.
+ */
+export function emptyBodyAsObject(request: { body: unknown }, _reply: unknown, done: () => void): void {
+  request.body ??= {}
+  done()
+}

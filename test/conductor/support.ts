@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { LightMyRequestResponse } from 'fastify'
 import { expect } from 'vitest'
 import { createManualClock, type ManualClock } from '../../src/kernel/clock.js'
 import type { Platform } from '../../src/platform.js'
@@ -10,7 +11,7 @@ export interface ConductorHarness {
   node: Platform
   clock: ManualClock
   owner: Account
-  call(method: string, url: string, payload?: unknown, who?: Account): ReturnType<Platform['gateway']['inject']>
+  call(method: string, url: string, payload?: unknown, who?: Account): Promise<LightMyRequestResponse>
   define(definition: Record<string, unknown>, who?: Account): Promise<{ name: string; version: number }>
   start(name: string, body?: Record<string, unknown>, who?: Account): Promise<ExecutionBody>
   get(id: string, who?: Account): Promise<ExecutionBody>

@@ -45,7 +45,10 @@ export function createConductorService(deps: ConductorDeps) {
     if (unit.wake) void timers.runDue().catch(() => undefined)
   }
 
-  const inUnit = createUnitRunner(deps, afterCommit)
+  const inUnit = createUnitRunner(deps, {
+    lease: () => (workers.types().length > 0 ? workers.lease() : undefined),
+    afterCommit,
+  })
   const queue = createTaskQueue(deps, runner, inUnit)
   const workers = createLocalWorkers(deps, queue, workerId)
   const timers = createTimerSweeper(deps, runner, inUnit)

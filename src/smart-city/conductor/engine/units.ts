@@ -4,24 +4,28 @@ import { type Unit, unitOf } from './transitions.js'
 /**
  * Runs `work` in one SQL transaction as a Unit, retrying when the database reports contention (a deadlock or
  * serialization failure on PostgreSQL, a busy database on SQLite), then hands the committed unit to `afterCommit`
- * (wake-up hints, leased tasks to run). Nothing in a unit is visible to anyone before it commits.
+ * (wake-up hints, leased tasks to run). New tasks of the node's in-process types are leased to it in the unit.
+ * Nothing in a unit is visible to anyone before it commits.
  */
 const maxAttempts = 6
 
-export function createUnitRunner(deps: ConductorDeps, afterCommit: (unit: Unit) => void) {
+export function createUnitRunner(
+  deps: ConductorDeps,
+  hooks: { lease: () => Unit['lease']; afterCommit: (unit: Unit) => void },
+) {
   return async function inUnit<T>(
     work: (unit: Unit) => Promise<T>,
-    prepare?: (unit: Unit) => void,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let unit: Unit | undefined
       try {
         const result = await deps.database.transaction(async (trx) => {
           unit = unitOf(trx, deps.clock.now())
-          prepare?.(unit)
+          const lease = hooks.lease()
+          if (lease) unit.lease = lease
           return work(unit)
         })
-        afterCommit(unit!)
+        hooks.afterCommit(unit!)
         return result
       } catch (error) {
         if (attempt >= maxAttempts || deps.database.classifyError(error) !== 'busy') throw error

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ErrorResponse } from '../../../kernel/http-schemas.js'
+import { emptyBodyAsObject, ErrorResponse } from '../../../kernel/http-schemas.js'
 import { principalOf } from '../../../kernel/principal.js'
 import type { ExecutionEvent } from '../engine/decide.js'
 import type { Conductor } from '../index.js'
@@ -137,19 +137,18 @@ export function executionRoutes(conductor: Conductor): FastifyPluginAsyncTypebox
     app.post(
       '/api/v1/executions/:id/cancel',
       {
+        preValidation: emptyBodyAsObject,
         config: { security: { permission: 'execution:update' } },
         schema: {
           tags,
           summary: 'Cancel: stop running work, then compensate completed steps in reverse order',
           params: IdParams,
-          body: Type.Optional(
-            Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
-          ),
+          body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
           response: operationResponses,
         },
       },
       async (request) => {
-        const reason = request.body?.reason ?? 'cancelled by a user'
+        const reason = request.body.reason ?? 'cancelled by a user'
         return view(await executions.operate(principalOf(request), request.params.id, { kind: 'cancel', reason }))
       },
     )
@@ -157,17 +156,18 @@ export function executionRoutes(conductor: Conductor): FastifyPluginAsyncTypebox
     app.post(
       '/api/v1/executions/:id/signals/:name',
       {
+        preValidation: emptyBodyAsObject,
         config: { security: { permission: 'execution:update' } },
         schema: {
           tags,
           summary: 'Send a signal: it completes a wait for it, or is kept for the next one',
           params: SignalParams,
-          body: Type.Optional(Type.Object({ payload: Type.Optional(Type.Unknown()) }, { additionalProperties: false })),
+          body: Type.Object({ payload: Type.Optional(Type.Unknown()) }, { additionalProperties: false }),
           response: operationResponses,
         },
       },
       async (request) => {
-        const event: ExecutionEvent = { kind: 'signal', name: request.params.name, payload: request.body?.payload ?? null }
+        const event: ExecutionEvent = { kind: 'signal', name: request.params.name, payload: request.body.payload ?? null }
         return view(await executions.operate(principalOf(request), request.params.id, event))
       },
     )
@@ -194,18 +194,19 @@ export function executionRoutes(conductor: Conductor): FastifyPluginAsyncTypebox
     app.post(
       '/api/v1/executions/:id/steps/:stepId/skip',
       {
+        preValidation: emptyBodyAsObject,
         config: { security: { permission: 'execution:update' } },
         schema: {
           tags,
           summary: 'Skip a step (stopping its work) with an optional output, and go on',
           params: StepParams,
-          body: Type.Optional(Type.Object({ output: Type.Optional(Type.Unknown()) }, { additionalProperties: false })),
+          body: Type.Object({ output: Type.Optional(Type.Unknown()) }, { additionalProperties: false }),
           response: operationResponses,
         },
       },
       async (request) => {
         const { id, stepId } = request.params
-        const event: ExecutionEvent = { kind: 'skip', stepId, output: request.body?.output ?? null }
+        const event: ExecutionEvent = { kind: 'skip', stepId, output: request.body.output ?? null }
         return view(await executions.operate(principalOf(request), id, event))
       },
     )

@@ -6,8 +6,8 @@ import type { TaskQueue } from './tasks.js'
 /**
  * In-process task handlers. Each node runs the handlers registered on it as one more worker of the shared queue:
  * it claims tasks of those types from every tenant, runs them at most `workerConcurrency` at a time, renews the
- * lease while a handler runs, and reports the result. A follow-up task of a local type is leased to this node by
- * the same transaction that completed the previous one and runs at once.
+ * lease while a handler runs, and reports the result. A task of a local type created by a transaction on this node
+ * is leased to this node by that transaction and runs at once (or as soon as a slot frees up).
  */
 export interface TaskContext {
   taskId: string
@@ -33,6 +33,8 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
   const leaseMs = deps.settings.leaseSeconds * 1000
   const concurrency = deps.settings.workerConcurrency
   let running = 0
+  /** Tasks leased to this node while every slot was busy; they start as slots free up. */
+  const pending: TasksTable[] = []
   let polling = false
   let again = false
   let started = false
@@ -64,7 +66,7 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
   }
 
   async function poll(): Promise<void> {
-    const free = concurrency - running
+    const free = concurrency - running - pending.length
     if (free <= 0) return
     try {
       const tasks = await queue.claim({ types: [...handlers.keys()], workerId, leaseMs, max: free })
@@ -81,7 +83,9 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     const run = execute(task).finally(() => {
       running--
       inFlight.delete(run)
-      kick()
+      const next = pending.shift()
+      if (next) launch(next)
+      else kick()
     })
     inFlight.add(run)
   }
@@ -92,24 +96,19 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     const renew = deps.clock.setTimer(leaseMs / 3, function extend() {
       queue.heartbeat(task.id, workerId, leaseMs).catch(() => undefined)
     })
-    let settled: Awaited<ReturnType<TaskQueue['settle']>> | undefined
     try {
       const output = await handler(JSON.parse(task.input) as unknown, contextOf(task))
       renew.cancel()
-      settled = await queue.complete(task.id, output ?? null, { lease: lease() })
+      await queue.complete(task.id, output ?? null)
     } catch (error) {
       renew.cancel()
       const failure = {
         error: { code: codeOf(error), message: error instanceof Error ? error.message : String(error) },
         retryable: (error as { retryable?: unknown } | null)?.retryable !== false,
       }
-      settled = await queue.fail(task.id, failure, { lease: lease() }).catch((cause: unknown) => {
+      await queue.fail(task.id, failure).catch((cause: unknown) => {
         deps.logger.error({ err: cause, taskId: task.id }, 'reporting a task failure failed')
-        return undefined
       })
-    }
-    for (const next of settled?.leased ?? []) {
-      if (running < concurrency + 1) launch(next)
     }
   }
 
@@ -122,7 +121,11 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     kick,
     /** Runs tasks leased to this node by a transaction it committed. */
     run(tasks: TasksTable[]): void {
-      for (const task of tasks) if (handlers.has(task.type)) launch(task)
+      for (const task of tasks) {
+        if (!handlers.has(task.type)) continue
+        if (running < concurrency) launch(task)
+        else pending.push(task)
+      }
     },
     start(): void {
       started = true

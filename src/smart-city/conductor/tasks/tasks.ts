@@ -23,8 +23,6 @@ export interface ClaimRequest {
 
 export interface FinishOptions {
   tenantId?: string
-  /** New tasks of these types are leased straight to this worker (the in-process fast path). */
-  lease?: Unit['lease']
 }
 
 export type FailureInput = { error: StepError; retryable: boolean }
@@ -113,22 +111,15 @@ export function createTaskQueue(deps: ConductorDeps, runner: TransitionRunner, i
     ])
   }
 
-  /** Answers the task as it now is and the tasks leased to the caller by the same transaction. */
+  /** Answers the task as it now is; a task already finished is answered unchanged. */
   async function settle(id: string, outcome: { output: unknown } | FailureInput, options: FinishOptions = {}) {
-    let leased: TasksTable[] = []
-    const task = await inUnit(
-      async (unit) => {
-        const current = await lockTask(unit, id, options.tenantId)
-        if (terminal.includes(current.status)) return current
-        await finish(unit, current, outcome)
-        leased = unit.leased
-        return lockTask(unit, id, undefined)
-      },
-      (unit) => {
-        if (options.lease) unit.lease = options.lease
-      },
-    )
-    return { task, leased }
+    const task = await inUnit(async (unit) => {
+      const current = await lockTask(unit, id, options.tenantId)
+      if (terminal.includes(current.status)) return current
+      await finish(unit, current, outcome)
+      return lockTask(unit, id, undefined)
+    })
+    return { task }
   }
 
   return {
