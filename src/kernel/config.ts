@@ -290,7 +290,8 @@ export const configVariables: ConfigVariable[] = [
     name: 'SYMPHAINY_CONDUCTOR_SWEEP_MS',
     default: '250',
     example: '1000',
-    description: 'How often each node fires due workflow timers (waits, retries, timeouts, finished sub-workflows).',
+    description:
+      'How often each node fires due workflow timers (waits, retries, timeouts, finished sub-workflows).',
   },
   {
     name: 'SYMPHAINY_CONDUCTOR_WORKER_CONCURRENCY',
@@ -302,7 +303,8 @@ export const configVariables: ConfigVariable[] = [
     name: 'SYMPHAINY_CONDUCTOR_LEASE_SECONDS',
     default: '60',
     example: '30',
-    description: 'Lease of a task run by an in-process handler; if its node dies, another node retakes it after this.',
+    description:
+      'Lease of a task run by an in-process handler; if its node dies, another node retakes it after this.',
   },
   {
     name: 'SYMPHAINY_PROXY_TIMEOUT_MS',

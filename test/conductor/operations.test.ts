@@ -86,7 +86,9 @@ describeOnProfiles('Conductor operations and compensation', (profile) => {
     const started = await h.start(name, { input: { item: 'y' } })
     const waiting = await h.waitFor(started.id, (e) => step(e, 'approve')?.status === 'running')
     const taskId = step(waiting, 'approve')!.taskId!
-    const cancelled = await h.call('POST', `/api/v1/executions/${started.id}/cancel`, { reason: 'customer left' })
+    const cancelled = await h.call('POST', `/api/v1/executions/${started.id}/cancel`, {
+      reason: 'customer left',
+    })
     expect(cancelled.statusCode).toBe(200)
     const done = await h.waitFor(started.id, terminal)
     expect(done.status).toBe('cancelled')
@@ -127,12 +129,19 @@ describeOnProfiles('Conductor operations and compensation', (profile) => {
       steps: [
         { id: 'stuck', type: 'task', task: 'remote.stuck' },
         { id: 'declined', type: 'task', task: 'charge' },
-        { id: 'after', type: 'task', task: 'book', input: '{"from": steps.stuck.output, "charge": steps.declined.output}' },
+        {
+          id: 'after',
+          type: 'task',
+          task: 'book',
+          input: '{"from": steps.stuck.output, "charge": steps.declined.output}',
+        },
       ],
     })
     failCharge = true
     const started = await h.start(name)
-    const skip = await h.call('POST', `/api/v1/executions/${started.id}/steps/stuck/skip`, { output: 'manual' })
+    const skip = await h.call('POST', `/api/v1/executions/${started.id}/steps/stuck/skip`, {
+      output: 'manual',
+    })
     expect(skip.statusCode).toBe(200)
     const failed = await h.waitFor(started.id, terminal)
     expect(failed.status).toBe('failed')
@@ -170,7 +179,10 @@ describeOnProfiles('Conductor operations and compensation', (profile) => {
     await h.define({ name, steps: [{ id: 'w', type: 'human' }] })
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
-        h.call('POST', `/api/v1/workflows/${name}/executions`, { idempotencyKey: 'order-42', input: { n: 1 } }),
+        h.call('POST', `/api/v1/workflows/${name}/executions`, {
+          idempotencyKey: 'order-42',
+          input: { n: 1 },
+        }),
       ),
     )
     const ids = new Set(responses.map((r) => r.json<{ id: string }>().id))
@@ -181,16 +193,30 @@ describeOnProfiles('Conductor operations and compensation', (profile) => {
     expect(listed.json().items).toHaveLength(1)
     const other = uniqueWorkflow('idem-other')
     await h.define({ name: other, steps: [{ id: 'w', type: 'human' }] })
-    const reused = await h.call('POST', `/api/v1/workflows/${other}/executions`, { idempotencyKey: 'order-42' })
+    const reused = await h.call('POST', `/api/v1/workflows/${other}/executions`, {
+      idempotencyKey: 'order-42',
+    })
     expect(reused.statusCode).toBe(409)
     expect(reused.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED')
   })
 
   it('keeps a running execution on the version it started with', async () => {
     const name = uniqueWorkflow('pinned')
-    await h.define({ name, steps: [{ id: 'gate', type: 'human' }, { id: 'v', type: 'set', variables: '{"v": 1}' }] })
+    await h.define({
+      name,
+      steps: [
+        { id: 'gate', type: 'human' },
+        { id: 'v', type: 'set', variables: '{"v": 1}' },
+      ],
+    })
     const old = await h.start(name)
-    const v2 = await h.define({ name, steps: [{ id: 'gate', type: 'human' }, { id: 'v', type: 'set', variables: '{"v": 2}' }] })
+    const v2 = await h.define({
+      name,
+      steps: [
+        { id: 'gate', type: 'human' },
+        { id: 'v', type: 'set', variables: '{"v": 2}' },
+      ],
+    })
     expect(v2.version).toBe(2)
     const fresh = await h.start(name)
     expect(fresh.version).toBe(2)

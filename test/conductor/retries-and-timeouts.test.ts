@@ -20,7 +20,10 @@ describeOnProfiles('Conductor retries and timeouts', (profile) => {
       return { ok: key }
     })
     h.node.services.conductor.registerHandler('broken', async () => {
-      throw Object.assign(new Error('bad request to the ledger'), { retryable: false, code: 'LEDGER_REFUSED' })
+      throw Object.assign(new Error('bad request to the ledger'), {
+        retryable: false,
+        code: 'LEDGER_REFUSED',
+      })
     })
   })
 
@@ -38,7 +41,13 @@ describeOnProfiles('Conductor retries and timeouts', (profile) => {
     await h.define({
       name,
       steps: [
-        { id: 'call', type: 'task', task: 'flaky', input: '{"key": input.key}', retry: { maxAttempts: 3, backoff: 'fixed', delaySeconds: 10 } },
+        {
+          id: 'call',
+          type: 'task',
+          task: 'flaky',
+          input: '{"key": input.key}',
+          retry: { maxAttempts: 3, backoff: 'fixed', delaySeconds: 10 },
+        },
       ],
     })
     const started = await h.start(name, { input: { key } })
@@ -49,7 +58,10 @@ describeOnProfiles('Conductor retries and timeouts', (profile) => {
     expect(attemptsAt.get(key)).toHaveLength(1)
     await h.advance(1)
     expect((await attempts(key, 2))[1]! - t0).toBe(10_000)
-    await h.waitFor(started.id, (e) => step(e, 'call')?.status === 'retrying' && step(e, 'call')?.attempt === 2)
+    await h.waitFor(
+      started.id,
+      (e) => step(e, 'call')?.status === 'retrying' && step(e, 'call')?.attempt === 2,
+    )
     await h.advance(10_000)
     const done = await h.waitFor(started.id, terminal)
     expect(done.status).toBe('completed')
@@ -77,7 +89,10 @@ describeOnProfiles('Conductor retries and timeouts', (profile) => {
     const started = await h.start(name, { input: { key } })
     const expectedGaps = [1000, 2000, 4000, 5000]
     for (const [index, gap] of expectedGaps.entries()) {
-      await h.waitFor(started.id, (e) => step(e, 'call')?.status === 'retrying' && step(e, 'call')?.attempt === index + 1)
+      await h.waitFor(
+        started.id,
+        (e) => step(e, 'call')?.status === 'retrying' && step(e, 'call')?.attempt === index + 1,
+      )
       await h.advance(gap - 1)
       expect(attemptsAt.get(key)).toHaveLength(index + 1)
       await h.advance(1)
@@ -94,12 +109,22 @@ describeOnProfiles('Conductor retries and timeouts', (profile) => {
     const name = uniqueWorkflow('permanent')
     await h.define({
       name,
-      steps: [{ id: 'call', type: 'task', task: 'broken', retry: { maxAttempts: 5, backoff: 'fixed', delaySeconds: 1 } }],
+      steps: [
+        {
+          id: 'call',
+          type: 'task',
+          task: 'broken',
+          retry: { maxAttempts: 5, backoff: 'fixed', delaySeconds: 1 },
+        },
+      ],
     })
     const done = await h.waitFor((await h.start(name)).id, terminal)
     expect(done.status).toBe('failed')
     expect(step(done, 'call')?.attempt).toBe(1)
-    expect(step(done, 'call')?.error).toEqual({ code: 'LEDGER_REFUSED', message: 'bad request to the ledger' })
+    expect(step(done, 'call')?.error).toEqual({
+      code: 'LEDGER_REFUSED',
+      message: 'bad request to the ledger',
+    })
   })
 
   it('times out an attempt nobody finishes, retries it, and ignores the late completion', async () => {

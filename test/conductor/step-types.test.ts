@@ -50,8 +50,14 @@ describeOnProfiles('Conductor step types', (profile) => {
           id: 'route',
           type: 'switch',
           cases: [
-            { when: 'input.amount > 1000', steps: [{ id: 'big', type: 'task', task: 'echo', input: '"big"' }] },
-            { when: 'input.amount > 100', steps: [{ id: 'medium', type: 'task', task: 'echo', input: '"medium"' }] },
+            {
+              when: 'input.amount > 1000',
+              steps: [{ id: 'big', type: 'task', task: 'echo', input: '"big"' }],
+            },
+            {
+              when: 'input.amount > 100',
+              steps: [{ id: 'medium', type: 'task', task: 'echo', input: '"medium"' }],
+            },
           ],
           default: [{ id: 'small', type: 'task', task: 'echo', input: '"small"' }],
         },
@@ -79,7 +85,12 @@ describeOnProfiles('Conductor step types', (profile) => {
             [{ id: 'left', type: 'task', task: 'math.add', input: '{"a": 1, "b": 1}' }],
             [
               { id: 'right1', type: 'task', task: 'math.add', input: '{"a": 2, "b": 2}' },
-              { id: 'right2', type: 'task', task: 'math.add', input: '{"a": steps.right1.output.sum, "b": 2}' },
+              {
+                id: 'right2',
+                type: 'task',
+                task: 'math.add',
+                input: '{"a": steps.right1.output.sum, "b": 2}',
+              },
             ],
           ],
         },
@@ -108,7 +119,9 @@ describeOnProfiles('Conductor step types', (profile) => {
     await h.advance(59_999)
     expect(step(await h.get(started.id), 'pause')?.status).toBe('waiting')
     // A signal that arrives before its wait step is kept for it.
-    const early = await h.call('POST', `/api/v1/executions/${started.id}/signals/approved`, { payload: { by: 'ann' } })
+    const early = await h.call('POST', `/api/v1/executions/${started.id}/signals/approved`, {
+      payload: { by: 'ann' },
+    })
     expect(early.statusCode).toBe(200)
     await h.advance(1)
     const waitingUntil = await h.get(started.id)
@@ -139,7 +152,9 @@ describeOnProfiles('Conductor step types', (profile) => {
     const running = await h.get(started.id)
     expect(step(running, 'review')?.output).toEqual({ ok: true })
     expect(step(running, 'after')?.input).toEqual({ ok: true })
-    const missing = await h.call('POST', `/api/v1/executions/${started.id}/steps/nope/complete`, { output: 1 })
+    const missing = await h.call('POST', `/api/v1/executions/${started.id}/steps/nope/complete`, {
+      output: 1,
+    })
     expect(missing.statusCode).toBe(404)
     expect(missing.json().error.code).toBe('STEP_NOT_FOUND')
   })
@@ -204,7 +219,15 @@ describeOnProfiles('Conductor step types', (profile) => {
     const runaway = uniqueWorkflow('runaway')
     await h.define({
       name: runaway,
-      steps: [{ id: 'spin', type: 'loop', maxIterations: 5, while: 'true', steps: [{ id: 'noop', type: 'set', variables: '{}' }] }],
+      steps: [
+        {
+          id: 'spin',
+          type: 'loop',
+          maxIterations: 5,
+          while: 'true',
+          steps: [{ id: 'noop', type: 'set', variables: '{}' }],
+        },
+      ],
     })
     const stopped = await h.waitFor((await h.start(runaway)).id, terminal)
     expect(stopped.status).toBe('failed')
@@ -219,7 +242,12 @@ describeOnProfiles('Conductor step types', (profile) => {
         {
           id: 'check',
           type: 'switch',
-          cases: [{ when: 'input.bad', steps: [{ id: 'stop', type: 'terminate', status: 'failed', reason: 'bad input' }] }],
+          cases: [
+            {
+              when: 'input.bad',
+              steps: [{ id: 'stop', type: 'terminate', status: 'failed', reason: 'bad input' }],
+            },
+          ],
         },
         { id: 'finish', type: 'terminate', status: 'completed', output: '"early"' },
         { id: 'never', type: 'task', task: 'echo' },
@@ -236,7 +264,10 @@ describeOnProfiles('Conductor step types', (profile) => {
 
   it('fails a step whose input expression fails at run time, naming the expression', async () => {
     const name = uniqueWorkflow('badexpr')
-    await h.define({ name, steps: [{ id: 'x', type: 'task', task: 'echo', input: '$number("abc") + $undefinedFn()' }] })
+    await h.define({
+      name,
+      steps: [{ id: 'x', type: 'task', task: 'echo', input: '$number("abc") + $undefinedFn()' }],
+    })
     const done = await h.waitFor((await h.start(name)).id, terminal)
     expect(done.status).toBe('failed')
     expect(step(done, 'x')?.error?.code).toBe('EXPRESSION_FAILED')

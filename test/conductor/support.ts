@@ -46,7 +46,8 @@ export interface ExecutionBody {
   steps: StepBody[]
 }
 
-export const terminal = (e: ExecutionBody) => ['completed', 'failed', 'cancelled', 'timed_out'].includes(e.status)
+export const terminal = (e: ExecutionBody) =>
+  ['completed', 'failed', 'cancelled', 'timed_out'].includes(e.status)
 
 export function step(execution: ExecutionBody, id: string): StepBody | undefined {
   return execution.steps.find((s) => s.id === id)

@@ -12,6 +12,8 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
   let victimKeyId: string
   let victimSessionId: string
   let victimInstanceId: string
+  let victimExecutionId: string
+  let victimTaskId: string
 
   beforeAll(async () => {
     node = await profile.startNode()
@@ -39,6 +41,19 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
       payload: { url: 'http://93.184.215.14/' },
     })
     victimInstanceId = instance.json<{ id: string }>().id
+    const post = async (url: string, payload: Record<string, unknown>) =>
+      (await node.gateway.inject({ method: 'POST', url, headers: victim.auth, payload })).json<{
+        id: string
+      }>()
+    await post('/api/v1/workflows', {
+      name: 'victim-flow',
+      steps: [
+        { id: 'gate', type: 'human' },
+        { id: 'wait', type: 'wait', signal: 'go' },
+      ],
+    })
+    victimExecutionId = (await post('/api/v1/workflows/victim-flow/executions', { input: { secret: 1 } })).id
+    victimTaskId = (await post('/api/v1/tasks', { type: 'victim.work', input: { secret: 2 } })).id
   })
 
   it('every id-bearing route answers 404 to another tenant, and the victim tenant is unchanged', async () => {
@@ -74,6 +89,33 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
           params: { name: 'victim-upstream' },
           body: { strategy: 'latency' },
         },
+        'GET /api/v1/workflows/:name': { params: { name: 'victim-flow' } },
+        'GET /api/v1/workflows/:name/versions': { params: { name: 'victim-flow' } },
+        'POST /api/v1/workflows/:name/executions': { params: { name: 'victim-flow' }, body: { input: {} } },
+        'GET /api/v1/executions/:id': { params: { id: victimExecutionId } },
+        'GET /api/v1/executions/:id/history': { params: { id: victimExecutionId } },
+        ...Object.fromEntries(
+          ['pause', 'resume', 'retry', 'cancel'].map((verb) => [
+            `POST /api/v1/executions/:id/${verb}`,
+            { params: { id: victimExecutionId }, body: {} },
+          ]),
+        ),
+        'POST /api/v1/executions/:id/signals/:name': {
+          params: { id: victimExecutionId, name: 'go' },
+          body: { payload: 'pwned' },
+        },
+        'POST /api/v1/executions/:id/steps/:stepId/complete': {
+          params: { id: victimExecutionId, stepId: 'gate' },
+          body: { output: 'pwned' },
+        },
+        'POST /api/v1/executions/:id/steps/:stepId/skip': {
+          params: { id: victimExecutionId, stepId: 'gate' },
+          body: {},
+        },
+        'GET /api/v1/tasks/:id': { params: { id: victimTaskId } },
+        'POST /api/v1/tasks/:id/heartbeat': { params: { id: victimTaskId }, body: { workerId: 'spy' } },
+        'POST /api/v1/tasks/:id/complete': { params: { id: victimTaskId }, body: { output: 'pwned' } },
+        'POST /api/v1/tasks/:id/fail': { params: { id: victimTaskId }, body: { error: 'pwned' } },
         ...Object.fromEntries(
           ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((method) => [
             `${method} /api/v1/services/:name/proxy/*`,

@@ -26,6 +26,10 @@ interface Fixture {
   upstreamUrl: string
   instanceId: string
   doomedInstanceId: string
+  executionId: string
+  failedExecutionId: string
+  doomedExecutionId: string
+  taskId: string
 }
 
 interface Call {
@@ -38,6 +42,13 @@ const newUserBody = {
   password: strongPassword,
   name: 'Route Test',
   roles: ['viewer'],
+}
+const routeCheckWorkflow = {
+  name: 'route-check',
+  steps: [
+    { id: 'gate', type: 'human' },
+    { id: 'hold', type: 'human' },
+  ],
 }
 const requests: Record<string, (f: Fixture) => Call> = {
   'POST /api/v1/users': () => ({ url: '/api/v1/users', payload: newUserBody }),
@@ -112,6 +123,55 @@ const requests: Record<string, (f: Fixture) => Call> = {
     payload: { scope: 'user', limit: 1000, windowSeconds: 60, routes: ['/api/v1/none'] },
   }),
   'DELETE /api/v1/rate-limits/:policy': () => ({ url: '/api/v1/rate-limits/route-check' }),
+  'POST /api/v1/workflows': () => ({ url: '/api/v1/workflows', payload: routeCheckWorkflow }),
+  'GET /api/v1/workflows': () => ({ url: '/api/v1/workflows' }),
+  'GET /api/v1/workflows/:name': () => ({ url: '/api/v1/workflows/route-check' }),
+  'GET /api/v1/workflows/:name/versions': () => ({ url: '/api/v1/workflows/route-check/versions' }),
+  'POST /api/v1/workflows/:name/executions': () => ({
+    url: '/api/v1/workflows/route-check/executions',
+    payload: { input: {} },
+  }),
+  'GET /api/v1/executions': () => ({ url: '/api/v1/executions?limit=5' }),
+  'GET /api/v1/executions/:id': (f) => ({ url: `/api/v1/executions/${f.executionId}` }),
+  'GET /api/v1/executions/:id/history': (f) => ({ url: `/api/v1/executions/${f.executionId}/history` }),
+  // Swept in registration order: pause, then resume, on the same running execution.
+  'POST /api/v1/executions/:id/pause': (f) => ({ url: `/api/v1/executions/${f.executionId}/pause` }),
+  'POST /api/v1/executions/:id/resume': (f) => ({ url: `/api/v1/executions/${f.executionId}/resume` }),
+  'POST /api/v1/executions/:id/retry': (f) => ({ url: `/api/v1/executions/${f.failedExecutionId}/retry` }),
+  'POST /api/v1/executions/:id/cancel': (f) => ({
+    url: `/api/v1/executions/${f.doomedExecutionId}/cancel`,
+    payload: {},
+  }),
+  'POST /api/v1/executions/:id/signals/:name': (f) => ({
+    url: `/api/v1/executions/${f.executionId}/signals/route-check`,
+    payload: { payload: 1 },
+  }),
+  'POST /api/v1/executions/:id/steps/:stepId/complete': (f) => ({
+    url: `/api/v1/executions/${f.executionId}/steps/gate/complete`,
+    payload: { output: 'ok' },
+  }),
+  'POST /api/v1/executions/:id/steps/:stepId/skip': (f) => ({
+    url: `/api/v1/executions/${f.executionId}/steps/hold/skip`,
+    payload: {},
+  }),
+  'POST /api/v1/tasks': () => ({ url: '/api/v1/tasks', payload: { type: 'route.check', input: 1 } }),
+  'POST /api/v1/tasks/poll': () => ({
+    url: '/api/v1/tasks/poll',
+    payload: { types: ['route.check.none'], workerId: 'route-check' },
+  }),
+  'GET /api/v1/tasks/:id': (f) => ({ url: `/api/v1/tasks/${f.taskId}` }),
+  'POST /api/v1/tasks/:id/heartbeat': (f) => ({
+    url: `/api/v1/tasks/${f.taskId}/heartbeat`,
+    payload: { workerId: 'route-check' },
+  }),
+  'POST /api/v1/tasks/:id/complete': (f) => ({
+    url: `/api/v1/tasks/${f.taskId}/complete`,
+    payload: { output: 1 },
+  }),
+  'POST /api/v1/tasks/:id/fail': (f) => ({
+    url: `/api/v1/tasks/${f.taskId}/fail`,
+    payload: { error: 'already completed: a no-op' },
+  }),
 }
 /** Routes that need only authentication; used for the anonymous sweep. */
 const authenticatedRequests: Record<string, () => Call> = {
@@ -215,6 +275,23 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
       url: '/api/v1/services',
       headers: admin.auth,
     })
+    const post = async (url: string, payload: Record<string, unknown>) =>
+      (await node.gateway.inject({ method: 'POST', url, headers: admin.auth, payload })).json<{
+        id: string
+      }>()
+    await post('/api/v1/workflows', routeCheckWorkflow)
+    await post('/api/v1/workflows', {
+      name: 'route-check-fails',
+      steps: [{ id: 'stop', type: 'terminate', status: 'failed' }],
+    })
+    const start = async (name: string) => (await post(`/api/v1/workflows/${name}/executions`, {})).id
+    await post('/api/v1/tasks', { type: 'route.check.lease' })
+    const leased = await node.gateway.inject({
+      method: 'POST',
+      url: '/api/v1/tasks/poll',
+      headers: admin.auth,
+      payload: { types: ['route.check.lease'], workerId: 'route-check', leaseSeconds: 3600 },
+    })
     fixture = {
       userId: candidates[1]!.account.userId,
       doomedUserId: doomed.json<{ id: string }>().id,
@@ -226,6 +303,10 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
       upstreamUrl,
       instanceId,
       doomedInstanceId,
+      executionId: await start('route-check'),
+      failedExecutionId: await start('route-check-fails'),
+      doomedExecutionId: await start('route-check'),
+      taskId: leased.json<{ tasks: { id: string }[] }>().tasks[0]!.id,
     }
   })
 

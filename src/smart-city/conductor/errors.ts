@@ -4,12 +4,14 @@ export const conductorErrors = defineErrors('conductor', {
   DEFINITION_INVALID: {
     kind: 'invalid',
     message: 'The workflow definition is not valid: {problems}',
-    description: 'Each entry of `details.problems` names a JSON pointer into the definition and what is wrong there.',
+    description:
+      'Each entry of `details.problems` names a JSON pointer into the definition and what is wrong there.',
   },
   WORKFLOW_NOT_FOUND: {
     kind: 'not_found',
     message: 'No workflow {name}{version}.',
-    description: 'No definition of that name (and version) exists in your tenant; create it with POST /workflows.',
+    description:
+      'No definition of that name (and version) exists in your tenant; create it with POST /workflows.',
   },
   WORKFLOW_VERSION_EXISTS: {
     kind: 'conflict',
@@ -24,17 +26,19 @@ export const conductorErrors = defineErrors('conductor', {
   EXECUTION_STATE_CONFLICT: {
     kind: 'conflict',
     message: 'The execution is {status}; {operation} is not possible now.',
-    description: 'Pause needs a running execution, resume a paused one, retry a failed or timed-out one, and cancel, signals and step operations an unfinished one.',
+    description:
+      'Pause needs a running execution, resume a paused one, retry a failed or timed-out one, and cancel, signals and step operations an unfinished one.',
   },
   STEP_NOT_FOUND: {
     kind: 'not_found',
     message: 'Step {stepId} is not part of this execution.',
-    description: 'Use a step id from the execution\'s definition.',
+    description: "Use a step id from the execution's definition.",
   },
   STEP_STATE_CONFLICT: {
     kind: 'conflict',
     message: 'Step {stepId} is {status}; {operation} is not possible now.',
-    description: 'Only a human step waiting for input can be completed; only an unfinished or failed step can be skipped.',
+    description:
+      'Only a human step waiting for input can be completed; only an unfinished or failed step can be skipped.',
   },
   IDEMPOTENCY_KEY_REUSED: {
     kind: 'conflict',
@@ -54,11 +58,13 @@ export const conductorErrors = defineErrors('conductor', {
   TASK_LEASE_LOST: {
     kind: 'conflict',
     message: 'Task {id} is not leased to worker {workerId}.',
-    description: 'The lease expired and the task went to another worker, or the task is finished; stop working on it.',
+    description:
+      'The lease expired and the task went to another worker, or the task is finished; stop working on it.',
   },
   IMPORT_UNSUPPORTED: {
     kind: 'invalid',
     message: 'The Conductor definition uses elements this platform does not support: {unsupported}',
-    description: 'Each entry of `details.unsupported` names the task (by reference name) and the element; rewrite those parts.',
+    description:
+      'Each entry of `details.unsupported` names the task (by reference name) and the element; rewrite those parts.',
   },
 })

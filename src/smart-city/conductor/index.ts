@@ -95,9 +95,8 @@ export function createConductorService(deps: ConductorDeps) {
       await workers.stop()
       await hints?.unsubscribe()
     },
-    async healthCheck() {
-      return { status: 'healthy', details: { workerId, handlers: workers.types() } }
-    },
+    healthCheck: () =>
+      Promise.resolve({ status: 'healthy' as const, details: { workerId, handlers: workers.types() } }),
   }
   return { conductor, service }
 }

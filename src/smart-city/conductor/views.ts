@@ -51,7 +51,13 @@ export function executionView(row: ExecutionsTable, definition: WorkflowDefiniti
 }
 
 export function historyView(row: HistoryTable) {
-  return { seq: Number(row.seq), type: row.type, stepId: row.step_id, data: parsed(row.data), at: iso(row.at)! }
+  return {
+    seq: Number(row.seq),
+    type: row.type,
+    stepId: row.step_id,
+    data: parsed(row.data),
+    at: iso(row.at)!,
+  }
 }
 
 export function taskView(row: TasksTable) {

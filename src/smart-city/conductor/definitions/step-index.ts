@@ -25,7 +25,12 @@ export function childSequences(step: StepDefinition): StepDefinition[][] {
       return step.branches
     case 'loop':
       return [step.steps]
-    default:
+    case 'task':
+    case 'wait':
+    case 'subworkflow':
+    case 'human':
+    case 'set':
+    case 'terminate':
       return []
   }
 }

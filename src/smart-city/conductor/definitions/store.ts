@@ -13,7 +13,8 @@ import { validateDefinition } from './validate.js'
 export function createDefinitionStore(database: SqlDatabase, now: () => number) {
   const db = database.db as Kysely<ConductorTables>
   const cache = new Map<string, WorkflowDefinition>()
-  const keyOf = (tenantId: string, name: string, version: number) => `${tenantId}\u0000${name}\u0000${version}`
+  const keyOf = (tenantId: string, name: string, version: number) =>
+    `${tenantId}\u0000${name}\u0000${version}`
 
   async function get(
     store: ConductorDb,
@@ -30,9 +31,11 @@ export function createDefinitionStore(database: SqlDatabase, now: () => number) 
       .select(['version', 'definition'])
       .where('tenant_id', '=', tenantId)
       .where('name', '=', name)
-    query = version === undefined ? query.orderBy('version', 'desc').limit(1) : query.where('version', '=', version)
+    query =
+      version === undefined ? query.orderBy('version', 'desc').limit(1) : query.where('version', '=', version)
     const row = await query.executeTakeFirst()
-    if (!row) throw conductorErrors.WORKFLOW_NOT_FOUND({ name, version: version === undefined ? '' : ` v${version}` })
+    if (!row)
+      throw conductorErrors.WORKFLOW_NOT_FOUND({ name, version: version === undefined ? '' : ` v${version}` })
     const definition = { ...(JSON.parse(row.definition) as WorkflowSpec), version: Number(row.version) }
     cache.set(keyOf(tenantId, name, definition.version), definition)
     return definition
@@ -60,7 +63,7 @@ export function createDefinitionStore(database: SqlDatabase, now: () => number) 
           created_by: principal.userId,
         })
         .execute()
-      return { ...body, version } as WorkflowDefinition
+      return { ...body, version }
     })
   }
 
@@ -74,7 +77,10 @@ export function createDefinitionStore(database: SqlDatabase, now: () => number) 
         } catch (error) {
           if (database.classifyError(error) !== 'unique_violation') throw error
           if (spec.version !== undefined || attempt >= 4) {
-            throw conductorErrors.WORKFLOW_VERSION_EXISTS({ name: spec.name, version: spec.version ?? 'next' })
+            throw conductorErrors.WORKFLOW_VERSION_EXISTS({
+              name: spec.name,
+              version: spec.version ?? 'next',
+            })
           }
         }
       }
@@ -85,12 +91,20 @@ export function createDefinitionStore(database: SqlDatabase, now: () => number) 
     async list(tenantId: string) {
       const rows = await db
         .selectFrom('cd_workflows')
-        .select(['name', (eb) => eb.fn.max('version').as('latest'), (eb) => eb.fn.count('version').as('versions')])
+        .select([
+          'name',
+          (eb) => eb.fn.max('version').as('latest'),
+          (eb) => eb.fn.count('version').as('versions'),
+        ])
         .where('tenant_id', '=', tenantId)
         .groupBy('name')
         .orderBy('name')
         .execute()
-      return rows.map((r) => ({ name: r.name, latestVersion: Number(r.latest), versions: Number(r.versions) }))
+      return rows.map((r) => ({
+        name: r.name,
+        latestVersion: Number(r.latest),
+        versions: Number(r.versions),
+      }))
     },
     async versions(tenantId: string, name: string) {
       const rows = await db
@@ -101,7 +115,11 @@ export function createDefinitionStore(database: SqlDatabase, now: () => number) 
         .orderBy('version')
         .execute()
       if (rows.length === 0) throw conductorErrors.WORKFLOW_NOT_FOUND({ name, version: '' })
-      return rows.map((r) => ({ version: Number(r.version), createdAt: Number(r.created_at), createdBy: r.created_by }))
+      return rows.map((r) => ({
+        version: Number(r.version),
+        createdAt: Number(r.created_at),
+        createdBy: r.created_by,
+      }))
     },
   }
 }

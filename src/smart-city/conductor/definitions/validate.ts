@@ -195,7 +195,10 @@ class Checker {
       return
     }
     if (typeof value !== 'string' || value.trim() === '' || value.length > maxExpressionLength)
-      return this.problem(`${path}/${key}`, `must be a JSONata expression of 1 to ${maxExpressionLength} characters`)
+      return this.problem(
+        `${path}/${key}`,
+        `must be a JSONata expression of 1 to ${maxExpressionLength} characters`,
+      )
     try {
       compileExpression(value)
     } catch (error) {

@@ -26,7 +26,14 @@ export type Effect =
       purpose: 'step' | 'compensation'
     }
   | { kind: 'cancel-task'; taskId: string }
-  | { kind: 'start-child'; childId: string; workflow: string; version?: number; input: unknown; stepId: string }
+  | {
+      kind: 'start-child'
+      childId: string
+      workflow: string
+      version?: number
+      input: unknown
+      stepId: string
+    }
   | { kind: 'cancel-child'; childId: string }
 
 export interface HistoryEntry {
@@ -39,7 +46,14 @@ export type ExecutionEvent =
   | { kind: 'start' }
   | { kind: 'timer' }
   | { kind: 'task-completed'; taskId: string; stepId: string; purpose: string; output: unknown }
-  | { kind: 'task-failed'; taskId: string; stepId: string; purpose: string; error: StepError; retryable: boolean }
+  | {
+      kind: 'task-failed'
+      taskId: string
+      stepId: string
+      purpose: string
+      error: StepError
+      retryable: boolean
+    }
   | { kind: 'child-finished'; childId: string; status: ExecutionStatus; output: unknown; error?: StepError }
   | { kind: 'signal'; name: string; payload: unknown }
   | { kind: 'human-completed'; stepId: string; output: unknown }
@@ -126,7 +140,7 @@ class Decision {
   }
 
   async run(events: ExecutionEvent[]): Promise<void> {
-    for (const event of events) await this.apply(event)
+    for (const event of events) this.apply(event)
     await this.advance()
   }
 
@@ -140,7 +154,7 @@ class Decision {
 
   // ---- events -------------------------------------------------------------------------------------------------
 
-  private async apply(event: ExecutionEvent): Promise<void> {
+  private apply(event: ExecutionEvent): void {
     const status = this.execution.status
     switch (event.kind) {
       case 'start':
@@ -223,7 +237,11 @@ class Decision {
     if (!entry || entry[1].status !== 'running') return
     const [stepId, s] = entry
     if (event.status === 'completed') return this.complete(stepId, s, event.output)
-    this.failStep(stepId, s, event.error ?? { code: 'SUBWORKFLOW_FAILED', message: `sub-workflow ${event.status}` })
+    this.failStep(
+      stepId,
+      s,
+      event.error ?? { code: 'SUBWORKFLOW_FAILED', message: `sub-workflow ${event.status}` },
+    )
   }
 
   private signal(name: string, payload: unknown): void {
@@ -242,7 +260,11 @@ class Decision {
     if (!step) throw new TransitionRefused('step-not-found', { stepId })
     const s = this.stepState(stepId)
     if (step.type !== 'human' || s?.status !== 'waiting') {
-      throw new TransitionRefused('step', { stepId, status: s?.status ?? 'not started', operation: 'complete' })
+      throw new TransitionRefused('step', {
+        stepId,
+        status: s?.status ?? 'not started',
+        operation: 'complete',
+      })
     }
     this.complete(stepId, s, output)
   }
@@ -251,7 +273,8 @@ class Decision {
     const step = this.index.byId.get(stepId)
     if (!step) throw new TransitionRefused('step-not-found', { stepId })
     const status = this.execution.status
-    if (status === 'compensating' || status === 'completed' || status === 'cancelled') this.refuse('skip a step')
+    if (status === 'compensating' || status === 'completed' || status === 'cancelled')
+      this.refuse('skip a step')
     const s = this.stepState(stepId)
     if (s && !['running', 'waiting', 'retrying', 'failed'].includes(s.status)) {
       throw new TransitionRefused('step', { stepId, status: s.status, operation: 'skip' })
@@ -284,7 +307,8 @@ class Decision {
     delete this.state.compensation
     delete this.execution.error
     this.execution.status = 'running'
-    if (this.definition.timeoutSeconds) this.execution.deadlineAt = this.now + this.definition.timeoutSeconds * 1000
+    if (this.definition.timeoutSeconds)
+      this.execution.deadlineAt = this.now + this.definition.timeoutSeconds * 1000
     this.record(historyType)
   }
 
@@ -376,7 +400,9 @@ class Decision {
       case 'cancelled':
       case 'compensated':
         return blocked
-      default:
+      case 'running':
+      case 'waiting':
+      case 'retrying':
         return this.progress(step, s)
     }
   }
@@ -431,7 +457,12 @@ class Decision {
           return this.expressionFailed(step, error, 'output')
         }
         this.complete(step.id, s, output)
-        return { kind: 'terminated', status: step.status, output, ...(step.reason ? { reason: step.reason } : {}) }
+        return {
+          kind: 'terminated',
+          status: step.status,
+          output,
+          ...(step.reason ? { reason: step.reason } : {}),
+        }
       }
     }
   }
@@ -545,7 +576,10 @@ class Decision {
         return this.parallel(step, s)
       case 'loop':
         return this.loop(step, s)
-      default:
+      case 'human':
+      case 'subworkflow':
+      case 'set':
+      case 'terminate':
         return blocked
     }
   }
@@ -580,7 +614,8 @@ class Decision {
   private async parallel(step: Extract<StepDefinition, { type: 'parallel' }>, s: StepState) {
     const outcomes: Outcome[] = []
     for (const branch of step.branches) outcomes.push(await this.sequence(branch))
-    const decisive = outcomes.find((o) => o.kind === 'terminated') ?? outcomes.find((o) => o.kind === 'failed')
+    const decisive =
+      outcomes.find((o) => o.kind === 'terminated') ?? outcomes.find((o) => o.kind === 'failed')
     if (decisive) return this.composite(step, s, decisive)
     if (outcomes.some((o) => o.kind === 'blocked')) return blocked
     return this.composite(step, s, done(outcomes.map((o) => (o.kind === 'done' ? o.output : null))))
@@ -599,7 +634,11 @@ class Decision {
       if (!again) return this.composite(step, s, done({ iterations: s.iteration }))
       if (s.iteration! >= step.maxIterations || ++this.spins > maxLoopSpins) {
         const message = `loop ${step.id} still wanted to run after ${s.iteration} iterations`
-        return this.composite(step, s, { kind: 'failed', error: { code: 'LOOP_LIMIT', message }, stepId: step.id })
+        return this.composite(step, s, {
+          kind: 'failed',
+          error: { code: 'LOOP_LIMIT', message },
+          stepId: step.id,
+        })
       }
       for (const nested of this.index.nested.get(step.id) ?? []) delete this.state.steps[nested]
       s.iteration! += 1
@@ -706,13 +745,19 @@ class Decision {
     let input: unknown = { input: s.input, output: s.output }
     try {
       if (step.compensate!.input !== undefined) {
-        input = await evaluate(step.compensate!.input, this.context({ step: { input: s.input, output: s.output } }))
+        input = await evaluate(
+          step.compensate!.input,
+          this.context({ step: { input: s.input, output: s.output } }),
+        )
       }
     } catch (error) {
       if (!(error instanceof ExpressionError)) throw error
       c.attempt = Number.MAX_SAFE_INTEGER
       c.taskId = 'expression'
-      return this.compensationTaskFinished('expression', { code: 'EXPRESSION_FAILED', message: error.message })
+      return this.compensationTaskFinished('expression', {
+        code: 'EXPRESSION_FAILED',
+        message: error.message,
+      })
     }
     delete c.wakeAt
     c.attempt += 1
@@ -769,6 +814,7 @@ class Decision {
 /** An ISO 8601 date-time or epoch milliseconds, as a wait's `until` gives it. */
 function instantOf(value: unknown): number {
   const at = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN
-  if (!Number.isFinite(at)) throw new RangeError(`"${String(value)}" is not a date-time or epoch milliseconds`)
+  if (!Number.isFinite(at))
+    throw new RangeError(`"${String(value)}" is not a date-time or epoch milliseconds`)
   return at
 }

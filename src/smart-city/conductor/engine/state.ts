@@ -10,14 +10,7 @@ export function isTerminal(status: ExecutionStatus): boolean {
 }
 
 export type StepStatus =
-  | 'running'
-  | 'waiting'
-  | 'retrying'
-  | 'completed'
-  | 'failed'
-  | 'skipped'
-  | 'cancelled'
-  | 'compensated'
+  'running' | 'waiting' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled' | 'compensated'
 
 export interface StepError {
   code: string

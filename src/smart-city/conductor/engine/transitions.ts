@@ -13,7 +13,13 @@ import {
   type ExecutionSnapshot,
   TransitionRefused,
 } from './decide.js'
-import { type ExecutionState, type ExecutionStatus, initialState, isTerminal, type StepError } from './state.js'
+import {
+  type ExecutionState,
+  type ExecutionStatus,
+  initialState,
+  isTerminal,
+  type StepError,
+} from './state.js'
 
 /**
  * Runs transitions inside a caller's SQL transaction: lock the execution row, decide, then write the new state,
@@ -48,7 +54,7 @@ export interface NewExecution {
 }
 
 export function unitOf(trx: Transaction<AnyDatabase>, now: number): Unit {
-  return { trx: trx as unknown as ConductorTrx, now, created: [], leased: [], wake: false }
+  return { trx: trx as ConductorTrx, now, created: [], leased: [], wake: false }
 }
 
 export function createTransitionRunner(deps: ConductorDeps, definitions: DefinitionStore) {
@@ -91,7 +97,13 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
     definition: WorkflowDefinition,
     first: { snapshot: ExecutionSnapshot; events: ExecutionEvent[] },
   ): Promise<DecisionResult> {
-    let result = await decide({ definition, execution: first.snapshot, events: first.events, now: unit.now, newId })
+    let result = await decide({
+      definition,
+      execution: first.snapshot,
+      events: first.events,
+      now: unit.now,
+      newId,
+    })
     const effects: Effect[] = []
     const history = [...result.history]
     for (let round = 0; round < 20; round++) {
@@ -102,11 +114,24 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
           continue
         }
         const problem = await childProblem(unit, row, effect)
-        if (problem) failures.push({ kind: 'child-finished', childId: effect.childId, status: 'failed', output: null, error: problem })
+        if (problem)
+          failures.push({
+            kind: 'child-finished',
+            childId: effect.childId,
+            status: 'failed',
+            output: null,
+            error: problem,
+          })
         else effects.push(effect)
       }
       if (failures.length === 0) break
-      result = await decide({ definition, execution: result.execution, events: failures, now: unit.now, newId })
+      result = await decide({
+        definition,
+        execution: result.execution,
+        events: failures,
+        now: unit.now,
+        newId,
+      })
       history.push(...result.history)
     }
     return { ...result, effects, history }
@@ -188,11 +213,16 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
       .where('id', '=', row.id)
       .execute()
     // Only after progress: a due time the decision just left as it was would otherwise be swept again and again.
-    if (result.wakeAt !== undefined && result.wakeAt <= unit.now && result.history.length > 0) unit.wake = true
+    if (result.wakeAt !== undefined && result.wakeAt <= unit.now && result.history.length > 0)
+      unit.wake = true
     for (const effect of result.effects) await applyEffect(unit, row, effect)
     if (terminal && !isTerminal(row.status as ExecutionStatus) && row.parent_id) {
       unit.wake = true
-      await unit.trx.updateTable('cd_executions').set({ wake_at: unit.now }).where('id', '=', row.parent_id).execute()
+      await unit.trx
+        .updateTable('cd_executions')
+        .set({ wake_at: unit.now })
+        .where('id', '=', row.parent_id)
+        .execute()
     }
   }
 
@@ -235,7 +265,9 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
       }
       case 'cancel-child':
         try {
-          await transition(unit, effect.childId, [{ kind: 'cancel', reason: 'the parent workflow stopped it' }])
+          await transition(unit, effect.childId, [
+            { kind: 'cancel', reason: 'the parent workflow stopped it' },
+          ])
         } catch (error) {
           if (!(error instanceof TransitionRefused)) throw error
         }

@@ -13,9 +13,7 @@ export function createUnitRunner(
   deps: ConductorDeps,
   hooks: { lease: () => Unit['lease']; afterCommit: (unit: Unit) => void },
 ) {
-  return async function inUnit<T>(
-    work: (unit: Unit) => Promise<T>,
-  ): Promise<T> {
+  return async function inUnit<T>(work: (unit: Unit) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let unit: Unit | undefined
       try {

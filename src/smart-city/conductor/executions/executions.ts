@@ -86,7 +86,9 @@ export function createExecutions(
   /** Applies one operation; refusals become 404/409 with the reason. */
   async function operate(principal: Principal, id: string, event: ExecutionEvent): Promise<ExecutionsTable> {
     try {
-      const done = await inUnit((unit) => runner.transition(unit, id, [event], { tenantId: principal.tenantId }))
+      const done = await inUnit((unit) =>
+        runner.transition(unit, id, [event], { tenantId: principal.tenantId }),
+      )
       if (!done) throw conductorErrors.EXECUTION_NOT_FOUND({ id })
     } catch (error) {
       if (!(error instanceof TransitionRefused)) throw error

@@ -43,11 +43,21 @@ export function executionRoutes(conductor: Conductor): FastifyPluginAsyncTypebox
             },
             { additionalProperties: false },
           ),
-          response: { 200: ExecutionView, 202: ExecutionView, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
+          response: {
+            200: ExecutionView,
+            202: ExecutionView,
+            400: ErrorResponse,
+            404: ErrorResponse,
+            409: ErrorResponse,
+          },
         },
       },
       async (request, reply) => {
-        const { row, created } = await executions.start(principalOf(request), request.params.name, request.body)
+        const { row, created } = await executions.start(
+          principalOf(request),
+          request.params.name,
+          request.body,
+        )
         return reply.code(created ? 202 : 200).send(await view(row))
       },
     )
@@ -63,8 +73,8 @@ export function executionRoutes(conductor: Conductor): FastifyPluginAsyncTypebox
             workflow: Type.Optional(WorkflowName),
             status: Type.Optional(
               Type.Union(
-                ['running', 'paused', 'compensating', 'completed', 'failed', 'cancelled', 'timed_out'].map((s) =>
-                  Type.Literal(s),
+                ['running', 'paused', 'compensating', 'completed', 'failed', 'cancelled', 'timed_out'].map(
+                  (s) => Type.Literal(s),
                 ),
               ),
             ),
@@ -72,7 +82,10 @@ export function executionRoutes(conductor: Conductor): FastifyPluginAsyncTypebox
             cursor: Type.Optional(Type.String({ maxLength: 200 })),
           }),
           response: {
-            200: Type.Object({ items: Type.Array(ExecutionSummary), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+            200: Type.Object({
+              items: Type.Array(ExecutionSummary),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
             400: ErrorResponse,
           },
         },
@@ -143,13 +156,18 @@ export function executionRoutes(conductor: Conductor): FastifyPluginAsyncTypebox
           tags,
           summary: 'Cancel: stop running work, then compensate completed steps in reverse order',
           params: IdParams,
-          body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
+          body: Type.Object(
+            { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+            { additionalProperties: false },
+          ),
           response: operationResponses,
         },
       },
       async (request) => {
         const reason = request.body.reason ?? 'cancelled by a user'
-        return view(await executions.operate(principalOf(request), request.params.id, { kind: 'cancel', reason }))
+        return view(
+          await executions.operate(principalOf(request), request.params.id, { kind: 'cancel', reason }),
+        )
       },
     )
 
@@ -167,7 +185,11 @@ export function executionRoutes(conductor: Conductor): FastifyPluginAsyncTypebox
         },
       },
       async (request) => {
-        const event: ExecutionEvent = { kind: 'signal', name: request.params.name, payload: request.body.payload ?? null }
+        const event: ExecutionEvent = {
+          kind: 'signal',
+          name: request.params.name,
+          payload: request.body.payload ?? null,
+        }
         return view(await executions.operate(principalOf(request), request.params.id, event))
       },
     )

@@ -98,7 +98,12 @@ export function taskRoutes(conductor: Conductor): FastifyPluginAsyncTypebox {
       '/api/v1/tasks/:id',
       {
         config: { security: { permission: 'task:read' } },
-        schema: { tags, summary: 'A task', params: IdParams, response: { 200: TaskView, 404: ErrorResponse } },
+        schema: {
+          tags,
+          summary: 'A task',
+          params: IdParams,
+          response: { 200: TaskView, 404: ErrorResponse },
+        },
       },
       async (request) => taskView(await tasks.get(principalOf(request).tenantId, request.params.id)),
     )
@@ -161,7 +166,11 @@ export function taskRoutes(conductor: Conductor): FastifyPluginAsyncTypebox {
           summary: 'Fail a task; retryable failures are retried by the step or task policy',
           params: IdParams,
           body: Type.Object(
-            { error: ErrorInput, retryable: Type.Optional(Type.Boolean()), workerId: Type.Optional(WorkerId) },
+            {
+              error: ErrorInput,
+              retryable: Type.Optional(Type.Boolean()),
+              workerId: Type.Optional(WorkerId),
+            },
             { additionalProperties: false },
           ),
           response: { 200: TaskView, 400: ErrorResponse, 404: ErrorResponse },

@@ -112,7 +112,11 @@ export function createTaskQueue(deps: ConductorDeps, runner: TransitionRunner, i
   }
 
   /** Answers the task as it now is; a task already finished is answered unchanged. */
-  async function settle(id: string, outcome: { output: unknown } | FailureInput, options: FinishOptions = {}) {
+  async function settle(
+    id: string,
+    outcome: { output: unknown } | FailureInput,
+    options: FinishOptions = {},
+  ) {
     const task = await inUnit(async (unit) => {
       const current = await lockTask(unit, id, options.tenantId)
       if (terminal.includes(current.status)) return current
@@ -145,7 +149,13 @@ export function createTaskQueue(deps: ConductorDeps, runner: TransitionRunner, i
       })
     },
 
-    async create(init: { tenantId: string; type: string; input: unknown; maxAttempts: number; createdBy: string }) {
+    async create(init: {
+      tenantId: string
+      type: string
+      input: unknown
+      maxAttempts: number
+      createdBy: string
+    }) {
       return inUnit((unit) =>
         runner.createTask(unit, {
           id: deps.ids.next('task'),

@@ -16,18 +16,17 @@ export function createTaskWaiters(clock: Clock) {
   return {
     wait(tenantId: string, types: string[], ms: number): Promise<void> {
       return new Promise((resolve) => {
-        let timer: TimerHandle | undefined
         const waiter: Waiter = {
           tenantId,
           types: new Set(types),
           wake: () => {
-            timer?.cancel()
+            timer.cancel()
             waiters.delete(waiter)
             resolve()
           },
         }
         waiters.add(waiter)
-        timer = clock.setTimer(ms, waiter.wake)
+        const timer: TimerHandle = clock.setTimer(ms, waiter.wake)
       })
     },
     notify(tenants: string[], types: string[]): void {
