@@ -124,6 +124,10 @@ const requests: Record<string, (f: Fixture) => Call> = {
   }),
   'DELETE /api/v1/rate-limits/:policy': () => ({ url: '/api/v1/rate-limits/route-check' }),
   'POST /api/v1/workflows': () => ({ url: '/api/v1/workflows', payload: routeCheckWorkflow }),
+  'POST /api/v1/workflows/import/conductor': () => ({
+    url: '/api/v1/workflows/import/conductor',
+    payload: { name: 'route-check-import', tasks: [{ name: 'a', taskReferenceName: 'a', type: 'SIMPLE' }] },
+  }),
   'GET /api/v1/workflows': () => ({ url: '/api/v1/workflows' }),
   'GET /api/v1/workflows/:name': () => ({ url: '/api/v1/workflows/route-check' }),
   'GET /api/v1/workflows/:name/versions': () => ({ url: '/api/v1/workflows/route-check/versions' }),

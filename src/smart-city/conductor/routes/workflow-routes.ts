@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ErrorResponse } from '../../../kernel/http-schemas.js'
 import { principalOf } from '../../../kernel/principal.js'
+import { importConductorWorkflow } from '../import/conductor-format.js'
 import type { Conductor } from '../index.js'
 import { DefinitionBody, DefinitionView, NameParams, tags, WorkflowName } from './schemas.js'
 
@@ -24,6 +25,38 @@ export function workflowRoutes(conductor: Conductor): FastifyPluginAsyncTypebox 
       async (request, reply) => {
         const definition = await definitions.create(principalOf(request), request.body)
         return reply.code(201).send(definition)
+      },
+    )
+
+    app.post(
+      '/api/v1/workflows/import/conductor',
+      {
+        config: { security: { permission: 'workflow:create' } },
+        schema: {
+          tags,
+          summary:
+            'Import a Netflix/Orkes Conductor WorkflowDef as a native definition (next version of its name)',
+          description:
+            'Optional `taskDefs` (Conductor TaskDefs) supply retry and timeout settings for SIMPLE tasks. ' +
+            'Anything that cannot be carried over is refused with 400 IMPORT_UNSUPPORTED listing each element.',
+          body: Type.Object(
+            {
+              name: Type.String({ minLength: 1, maxLength: 200 }),
+              tasks: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+              taskDefs: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+            },
+            { additionalProperties: true },
+          ),
+          response: {
+            201: Type.Object({ definition: DefinitionView, notes: Type.Array(Type.String()) }),
+            400: ErrorResponse,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { definition, notes } = importConductorWorkflow(request.body)
+        const created = await definitions.create(principalOf(request), definition)
+        return reply.code(201).send({ definition: created, notes })
       },
     )
 
