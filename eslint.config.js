@@ -10,7 +10,9 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', '.dependency-cruiser.cjs', '.ci/*.js'] },
+        projectService: {
+          allowDefaultProject: ['*.js', '.dependency-cruiser.cjs', '.ci/*.js', 'test/fixtures/*.mjs'],
+        },
       },
     },
     rules: {
@@ -47,7 +49,7 @@ export default tseslint.config(
       'max-params': 'off',
     },
   },
-  { files: ['**/*.js', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
-  { files: ['**/*.js', '**/*.cjs'], languageOptions: { globals: globals.node } },
+  { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], languageOptions: { globals: globals.node } },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } } },
 )

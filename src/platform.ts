@@ -15,6 +15,7 @@ import { createSecurityGuardService, securityGuardMigrations } from './smart-cit
 import { conductorMigrations, createConductorService } from './smart-city/conductor/index.js'
 import { createTrafficCopService, trafficCopMigrations } from './smart-city/traffic-cop/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
+import { loadPlugins } from './plugins.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
 
 /**
@@ -217,6 +218,11 @@ export async function createPlatform(
         conductor: conductorPart.conductor,
       },
     }
+    await loadPlugins(config.plugins, {
+      registerTaskHandler: conductorPart.conductor.registerHandler,
+      database: infra.database,
+      logger,
+    })
     const gateway = await buildGateway(core)
     await gateway.ready()
 

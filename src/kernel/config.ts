@@ -64,6 +64,8 @@ export interface PlatformConfig {
     healthCheckIntervalMs: number
   }
   conductor: { sweepIntervalMs: number; workerConcurrency: number; leaseSeconds: number }
+  /** Modules loaded at start-up that extend the platform (task handlers for now). */
+  plugins: string[]
   logLevel: LogLevel
   nurse: { readyThresholdPercent: number }
 }
@@ -287,6 +289,13 @@ export const configVariables: ConfigVariable[] = [
     description: 'Interval of WebSocket pings; a peer that misses one is closed.',
   },
   {
+    name: 'SYMPHAINY_PLUGINS',
+    default: '',
+    example: './plugins/ledger.mjs,/opt/packs/insurance.mjs',
+    description:
+      'Comma-separated module paths (relative to the working folder) loaded at start; each exports `register(context)`.',
+  },
+  {
     name: 'SYMPHAINY_CONDUCTOR_SWEEP_MS',
     default: '250',
     example: '1000',
@@ -454,6 +463,10 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
       workerConcurrency: integer('SYMPHAINY_CONDUCTOR_WORKER_CONCURRENCY', 1, 1024),
       leaseSeconds: integer('SYMPHAINY_CONDUCTOR_LEASE_SECONDS', 1, 86_400),
     },
+    plugins: (read('SYMPHAINY_PLUGINS') ?? '')
+      .split(',')
+      .map((path) => path.trim())
+      .filter((path) => path !== ''),
     logLevel: (logLevels as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
     nurse: { readyThresholdPercent: integer('SYMPHAINY_READY_THRESHOLD', 0, 100) },
   }

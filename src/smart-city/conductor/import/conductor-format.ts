@@ -38,7 +38,7 @@ export function importConductorWorkflow(raw: unknown): ImportResult {
   }
   collectRefs(raw.tasks, context)
   const steps = sequence(raw.tasks, context)
-  const definition: Json = { name: workflowName(String(raw.name ?? '')), steps }
+  const definition: Json = { name: workflowName(text(raw.name)), steps }
   if (typeof raw.description === 'string') definition.description = raw.description.slice(0, 2000)
   if (isObject(raw.variables) && Object.keys(raw.variables).length > 0) definition.variables = raw.variables
   if (isObject(raw.outputParameters) && Object.keys(raw.outputParameters).length > 0) {
@@ -78,19 +78,20 @@ function collectRefs(tasks: unknown, context: Context): void {
   if (!Array.isArray(tasks)) return
   for (const task of tasks) {
     if (!isObject(task)) continue
-    const ref = String(task.taskReferenceName ?? '')
+    const ref = text(task.taskReferenceName)
     if (ref !== '') {
       const id = stepIdPattern.test(ref) ? ref : `t_${ref.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64)
       if ([...context.refs.values()].includes(id))
         context.unsupported.push(`${ref}: reference name used twice`)
       context.refs.set(ref, id)
     }
-    for (const nested of [
+    const nestedLists: unknown[] = [
       ...Object.values(isObject(task.decisionCases) ? task.decisionCases : {}),
       task.defaultCase,
       task.loopOver,
-      ...(Array.isArray(task.forkTasks) ? task.forkTasks : []),
-    ]) {
+      ...(Array.isArray(task.forkTasks) ? (task.forkTasks as unknown[]) : []),
+    ]
+    for (const nested of nestedLists) {
       collectRefs(nested, context)
     }
   }
@@ -100,7 +101,7 @@ function sequence(tasks: unknown, context: Context): StepDefinition[] {
   if (!Array.isArray(tasks)) return []
   const steps: StepDefinition[] = []
   for (let index = 0; index < tasks.length; index++) {
-    const task = tasks[index]
+    const task: unknown = tasks[index]
     if (!isObject(task)) {
       context.unsupported.push(`tasks[${index}]: not an object`)
       continue
@@ -108,7 +109,7 @@ function sequence(tasks: unknown, context: Context): StepDefinition[] {
     const step = convertTask(task, context)
     if (step) steps.push(step)
     if (task.type === 'FORK_JOIN' || task.type === 'FORK') {
-      const join = tasks[index + 1]
+      const join: unknown = tasks[index + 1]
       if (isObject(join) && join.type === 'JOIN') {
         joinCovers(task, join, context)
         index++
@@ -136,10 +137,10 @@ function convertTask(task: Json, context: Context): StepDefinition | undefined {
   const ref = refOf(task)
   const id = context.refs.get(ref)
   if (id === undefined) {
-    context.unsupported.push(`${ref || task.name || 'a task'}: taskReferenceName is required`)
+    context.unsupported.push(`${ref || text(task.name, 'a task')}: taskReferenceName is required`)
     return undefined
   }
-  const type = String(task.type ?? 'SIMPLE')
+  const type = text(task.type, 'SIMPLE')
   if (Number(task.startDelay ?? 0) > 0) context.unsupported.push(`${ref}: startDelay`)
   const base = { id, ...(task.optional === true ? { optional: true } : {}) }
   const params = isObject(task.inputParameters) ? task.inputParameters : {}
@@ -170,7 +171,7 @@ function convertTask(task: Json, context: Context): StepDefinition | undefined {
         ...(typeof task.description === 'string' ? { description: task.description } : {}),
       }
     case 'TERMINATE': {
-      const status = String(params.terminationStatus ?? 'COMPLETED') === 'COMPLETED' ? 'completed' : 'failed'
+      const status = text(params.terminationStatus, 'COMPLETED') === 'COMPLETED' ? 'completed' : 'failed'
       const output =
         params.workflowOutput === undefined ? {} : { output: convert(params.workflowOutput, context, ref) }
       const reason = typeof params.terminationReason === 'string' ? { reason: params.terminationReason } : {}
@@ -233,7 +234,7 @@ function loopStep(task: Json, base: { id: string }, context: Context): StepDefin
   const toParam = parameterPath(params, context, ref)
   let condition: string
   try {
-    condition = javascriptToJsonata(String(task.loopCondition ?? ''), (segments) => {
+    condition = javascriptToJsonata(text(task.loopCondition), (segments) => {
       const [head, ...rest] = segments
       if (head === ref && rest[0] === 'iteration') return 'iteration'
       const stepId = head === undefined ? undefined : context.refs.get(head)
@@ -266,7 +267,7 @@ function subWorkflow(task: Json, base: { id: string }, context: Context): StepDe
   return {
     ...base,
     type: 'subworkflow',
-    workflow: workflowName(String(param.name ?? '')),
+    workflow: workflowName(text(param.name)),
     ...(Number.isInteger(version) && version > 0 ? { version } : {}),
     ...(Object.keys(params).length > 0 ? { input: convert(params, context, ref) } : {}),
   }
@@ -294,7 +295,7 @@ function retryAndTimeout(task: Json, context: Context): { retry?: RetryPolicy; t
   const ref = refOf(task)
   const result: { retry?: RetryPolicy; timeoutSeconds?: number } = {}
   const retries = Number(task.retryCount ?? def.retryCount ?? 3)
-  const logic = String(def.retryLogic ?? 'FIXED')
+  const logic = text(def.retryLogic, 'FIXED')
   if (logic !== 'FIXED' && logic !== 'EXPONENTIAL_BACKOFF')
     context.unsupported.push(`${ref}: retryLogic ${logic}`)
   if (retries > 0) {
@@ -374,7 +375,11 @@ function untilInstant(text: string): string | undefined {
 }
 
 function refOf(task: Json): string {
-  return String(task.taskReferenceName ?? '')
+  return text(task.taskReferenceName)
+}
+
+function text(value: unknown, fallback = ''): string {
+  return typeof value === 'string' ? value : fallback
 }
 
 function isObject(value: unknown): value is Json {
