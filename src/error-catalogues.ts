@@ -11,6 +11,7 @@ import { gatewayErrors } from './gateway/errors.js'
 import { cityManagerErrors } from './smart-city/city-manager/errors.js'
 import { curatorErrors } from './smart-city/curator/errors.js'
 import { loadBalancingErrors } from './smart-city/traffic-cop/load-balancing/errors.js'
+import { postOfficeErrors } from './smart-city/post-office/errors.js'
 
 /** Every error catalogue of the platform; docs/errors.md is rendered from this list and a test keeps them equal. */
 export const allErrorCatalogues: { service: string; specs: Readonly<Record<string, ErrorSpec>> }[] = [
@@ -25,6 +26,7 @@ export const allErrorCatalogues: { service: string; specs: Readonly<Record<strin
   curatorErrors,
   cityManagerErrors,
   loadBalancingErrors,
+  postOfficeErrors,
 ]
 
 export function renderErrorsMarkdown(): string {

@@ -13,6 +13,7 @@ import { createCuratorService } from './smart-city/curator/index.js'
 import { createHttpMetrics, createNurseService } from './smart-city/nurse/index.js'
 import { createSecurityGuardService, securityGuardMigrations } from './smart-city/security-guard/index.js'
 import { createTrafficCopService, trafficCopMigrations } from './smart-city/traffic-cop/index.js'
+import { createPostOfficeService, postOfficeMigrations } from './smart-city/post-office/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
 
@@ -90,7 +91,11 @@ function logHandlerError(logger: Logger) {
 }
 
 /** Every service's migrations, in the order their names sort. Services append theirs here. */
-export const platformMigrations: SqlMigration[] = [...securityGuardMigrations, ...trafficCopMigrations]
+export const platformMigrations: SqlMigration[] = [
+  ...securityGuardMigrations,
+  ...trafficCopMigrations,
+  ...postOfficeMigrations,
+]
 
 async function openInfrastructure(
   config: PlatformConfig,
@@ -178,10 +183,20 @@ export async function createPlatform(
       config,
       curator,
     })
+    const postOfficePart = createPostOfficeService({
+      database: infra.database,
+      pubSub: infra.pubSub,
+      clock,
+      ids,
+      logger,
+      settings: config.postOffice,
+      curator,
+    })
     const managed: PlatformService[] = [
       curatorPart.service,
       securityPart.service,
       trafficPart.service,
+      postOfficePart.service,
       nursePart.service,
     ]
     const cityManagerPart = createCityManagerService({ clock, logger, curator, services: managed })
@@ -200,6 +215,7 @@ export async function createPlatform(
         cityManager,
         securityGuard: securityPart.securityGuard,
         trafficCop: trafficPart.trafficCop,
+        postOffice: postOfficePart.postOffice,
       },
     }
     const gateway = await buildGateway(core)

@@ -8,6 +8,7 @@ import { accessRoutes } from '../smart-city/security-guard/routes/access-routes.
 import { authRoutes } from '../smart-city/security-guard/routes/auth-routes.js'
 import { userRoutes } from '../smart-city/security-guard/routes/user-routes.js'
 import { trafficCopRoutes } from '../smart-city/traffic-cop/routes.js'
+import { postOfficeRoutes } from '../smart-city/post-office/routes.js'
 import { installTrafficAnalytics } from '../smart-city/traffic-cop/analytics/index.js'
 import { installAuthentication, requireSecurityDeclarations } from './authentication.js'
 import { kernelErrors } from '../kernel/kernel-errors.js'
@@ -96,6 +97,7 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   await app.register(userRoutes(securityGuard))
   await app.register(accessRoutes(securityGuard))
   await app.register(trafficCopRoutes(platform.services.trafficCop))
+  await app.register(postOfficeRoutes(platform.services.postOffice))
   await app.register(nurseRoutes(nurse))
   await app.register(curatorRoutes(curator))
   await app.register(cityManagerRoutes(cityManager))
