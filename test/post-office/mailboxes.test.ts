@@ -1,4 +1,4 @@
-import { beforeAll, expect, it } from 'vitest'
+import { beforeAll, expect, it, vi } from 'vitest'
 import { type ManualClock, createManualClock } from '../../src/kernel/clock.js'
 import type { Platform } from '../../src/platform.js'
 import { type Account, addUser, errorCode, signUp } from '../support/fixtures.js'
@@ -128,7 +128,7 @@ describeOnProfiles('Post Office mailboxes', (profile) => {
     const box = uniqueMailbox()
     // The manual clock never moves here, so only the wake-up hint can end this wait.
     const waiting = po.receive(member, box, '?wait=20')
-    await new Promise((resolve) => setImmediate(resolve))
+    await vi.waitFor(() => expect(node.services.postOffice.mailboxes.wakeups.waiting()).toBe(1))
     await po.send(admin, { type: 'wake', recipient: box, payload: 'up' })
     expect(await waiting).toMatchObject([{ type: 'wake', payload: 'up' }])
   })
@@ -136,7 +136,7 @@ describeOnProfiles('Post Office mailboxes', (profile) => {
   it('a long poll without messages ends when its wait passes', async () => {
     const box = uniqueMailbox()
     const waiting = po.receive(member, box, '?wait=5')
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await vi.waitFor(() => expect(node.services.postOffice.mailboxes.wakeups.waiting()).toBe(1))
     clock.advance(5_000)
     expect(await waiting).toEqual([])
   })

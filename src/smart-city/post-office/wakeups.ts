@@ -22,6 +22,8 @@ export interface MailboxWakeups {
   /** Ends every wait now and makes new ones return at once (server closing). */
   interrupt(): void
   readonly interrupted: boolean
+  /** Long polls waiting on this node now. */
+  waiting(): number
 }
 
 export function createMailboxWakeups(deps: PostOfficeDeps): MailboxWakeups {
@@ -88,5 +90,6 @@ export function createMailboxWakeups(deps: PostOfficeDeps): MailboxWakeups {
     get interrupted() {
       return interrupted
     },
+    waiting: () => [...waiters.values()].reduce((sum, set) => sum + set.size, 0),
   }
 }
