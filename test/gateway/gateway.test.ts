@@ -253,6 +253,7 @@ describe('platform routes', () => {
       'city-manager',
       'curator',
       'nurse',
+      'post-office',
       'security-guard',
       'traffic-cop',
     ])
@@ -278,6 +279,7 @@ describe('platform routes', () => {
       'city-manager',
       'curator',
       'nurse',
+      'post-office',
       'security-guard',
       'traffic-cop',
     ])
@@ -306,6 +308,7 @@ describe('platform routes', () => {
         { name: 'security-guard', state: 'running' },
         { name: 'traffic-cop', state: 'running' },
         { name: 'nurse', state: 'running' },
+        { name: 'post-office', state: 'running' },
       ],
     })
   })
