@@ -10,6 +10,14 @@ module.exports = {
       to: { path: '^src/adapters/' },
     },
     {
+      name: 'realms-notify-through-post-office',
+      comment:
+        'Realms and use cases send notifications through the Post Office (`notify`, events), never through pub/sub.',
+      severity: 'error',
+      from: { path: '^src/(realms|use-cases)/' },
+      to: { path: '^src/(ports/pub-sub\\.ts|adapters/[^/]+/pub-sub\\.ts)$' },
+    },
+    {
       name: 'kernel-depends-on-nothing',
       severity: 'error',
       from: { path: '^src/kernel/' },

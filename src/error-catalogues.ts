@@ -12,6 +12,7 @@ import { cityManagerErrors } from './smart-city/city-manager/errors.js'
 import { curatorErrors } from './smart-city/curator/errors.js'
 import { conductorErrors } from './smart-city/conductor/errors.js'
 import { loadBalancingErrors } from './smart-city/traffic-cop/load-balancing/errors.js'
+import { postOfficeErrors } from './smart-city/post-office/errors.js'
 
 /** Every error catalogue of the platform; docs/errors.md is rendered from this list and a test keeps them equal. */
 export const allErrorCatalogues: { service: string; specs: Readonly<Record<string, ErrorSpec>> }[] = [
@@ -27,6 +28,7 @@ export const allErrorCatalogues: { service: string; specs: Readonly<Record<strin
   cityManagerErrors,
   loadBalancingErrors,
   conductorErrors,
+  postOfficeErrors,
 ]
 
 export function renderErrorsMarkdown(): string {

@@ -14,6 +14,7 @@ import { createHttpMetrics, createNurseService } from './smart-city/nurse/index.
 import { createSecurityGuardService, securityGuardMigrations } from './smart-city/security-guard/index.js'
 import { conductorMigrations, createConductorService } from './smart-city/conductor/index.js'
 import { createTrafficCopService, trafficCopMigrations } from './smart-city/traffic-cop/index.js'
+import { createPostOfficeService, postOfficeMigrations } from './smart-city/post-office/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
 import { loadPlugins } from './plugins.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
@@ -96,6 +97,7 @@ export const platformMigrations: SqlMigration[] = [
   ...securityGuardMigrations,
   ...trafficCopMigrations,
   ...conductorMigrations,
+  ...postOfficeMigrations,
 ]
 
 async function openInfrastructure(
@@ -192,11 +194,33 @@ export async function createPlatform(
       logger,
       settings: config.conductor,
     })
+    const postOfficePart = createPostOfficeService({
+      database: infra.database,
+      pubSub: infra.pubSub,
+      clock,
+      ids,
+      logger,
+      settings: config.postOffice,
+      curator,
+    })
+    postOfficePart.postOffice.setWorkflowStarter(async (start) => {
+      const { row } = await conductorPart.conductor.executions.start(
+        { tenantId: start.tenantId, userId: 'service:post-office' },
+        start.workflow,
+        {
+          input: start.input,
+          idempotencyKey: start.idempotencyKey,
+          ...(start.version === undefined ? {} : { version: start.version }),
+        },
+      )
+      return { id: row.id }
+    })
     const managed: PlatformService[] = [
       curatorPart.service,
       securityPart.service,
       trafficPart.service,
       conductorPart.service,
+      postOfficePart.service,
       nursePart.service,
     ]
     const cityManagerPart = createCityManagerService({ clock, logger, curator, services: managed })
@@ -216,6 +240,7 @@ export async function createPlatform(
         securityGuard: securityPart.securityGuard,
         trafficCop: trafficPart.trafficCop,
         conductor: conductorPart.conductor,
+        postOffice: postOfficePart.postOffice,
       },
     }
     await loadPlugins(config.plugins, {

@@ -11,6 +11,7 @@ import { executionRoutes } from '../smart-city/conductor/routes/execution-routes
 import { taskRoutes } from '../smart-city/conductor/routes/task-routes.js'
 import { workflowRoutes } from '../smart-city/conductor/routes/workflow-routes.js'
 import { trafficCopRoutes } from '../smart-city/traffic-cop/routes.js'
+import { postOfficeRoutes } from '../smart-city/post-office/routes.js'
 import { installTrafficAnalytics } from '../smart-city/traffic-cop/analytics/index.js'
 import { installAuthentication, requireSecurityDeclarations } from './authentication.js'
 import { kernelErrors } from '../kernel/kernel-errors.js'
@@ -99,6 +100,7 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   await app.register(userRoutes(securityGuard))
   await app.register(accessRoutes(securityGuard))
   await app.register(trafficCopRoutes(platform.services.trafficCop))
+  await app.register(postOfficeRoutes(platform.services.postOffice))
   await app.register(nurseRoutes(nurse))
   await app.register(curatorRoutes(curator))
   await app.register(cityManagerRoutes(cityManager))

@@ -7,6 +7,7 @@ import type { Curator } from '../smart-city/curator/index.js'
 import type { Nurse } from '../smart-city/nurse/index.js'
 import type { SecurityGuard } from '../smart-city/security-guard/index.js'
 import type { TrafficCop } from '../smart-city/traffic-cop/index.js'
+import type { PostOffice } from '../smart-city/post-office/index.js'
 
 /** What the gateway needs from the platform; `createPlatform` returns a superset of it. */
 export interface GatewayPlatform {
@@ -21,5 +22,6 @@ export interface GatewayPlatform {
     securityGuard: SecurityGuard
     trafficCop: TrafficCop
     conductor: Conductor
+    postOffice: PostOffice
   }
 }

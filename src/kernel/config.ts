@@ -66,6 +66,17 @@ export interface PlatformConfig {
   conductor: { sweepIntervalMs: number; workerConcurrency: number; leaseSeconds: number }
   /** Modules loaded at start-up that extend the platform (task handlers for now). */
   plugins: string[]
+  postOffice: {
+    visibilitySeconds: number
+    mailboxMaxAttempts: number
+    maxWaitSeconds: number
+    eventMaxAttempts: number
+    retryBaseMs: number
+    retryMaxMs: number
+    webhookTimeoutMs: number
+    webhookAllowHosts: string[]
+    pollMs: number
+  }
   logLevel: LogLevel
   nurse: { readyThresholdPercent: number }
 }
@@ -356,6 +367,66 @@ export const configVariables: ConfigVariable[] = [
       'When the key-value store is down: `open` admits limited requests, `closed` answers 503. Login, sign-up and refresh always fail closed.',
   },
   {
+    name: 'SYMPHAINY_MAILBOX_VISIBILITY_SECONDS',
+    default: '30',
+    example: '120',
+    description:
+      'How long a received message stays leased (invisible to other consumers) unless acked; a receive may ask for 1 s to 12 h.',
+  },
+  {
+    name: 'SYMPHAINY_MAILBOX_MAX_ATTEMPTS',
+    default: '5',
+    example: '10',
+    description: 'Deliveries of a mailbox message without an ack before it moves to the dead letters.',
+  },
+  {
+    name: 'SYMPHAINY_MAILBOX_MAX_WAIT_SECONDS',
+    default: '20',
+    example: '10',
+    description:
+      'Longest long-poll `wait` of a mailbox receive; larger requests are cut to it. Keep it below the request timeout.',
+  },
+  {
+    name: 'SYMPHAINY_EVENT_MAX_ATTEMPTS',
+    default: '8',
+    example: '12',
+    description: 'Attempts to deliver an event to one subscription before the delivery is recorded as dead.',
+  },
+  {
+    name: 'SYMPHAINY_EVENT_RETRY_BASE_MS',
+    default: '1000',
+    example: '5000',
+    description:
+      'First retry delay of a failed event delivery; it doubles per attempt (with jitter) up to the maximum.',
+  },
+  {
+    name: 'SYMPHAINY_EVENT_RETRY_MAX_MS',
+    default: '300000',
+    example: '3600000',
+    description: 'Longest delay between two attempts of one event delivery.',
+  },
+  {
+    name: 'SYMPHAINY_WEBHOOK_TIMEOUT_MS',
+    default: '10000',
+    example: '5000',
+    description:
+      'Longest wait for a webhook receiver to connect and answer; longer counts as a failed attempt.',
+  },
+  {
+    name: 'SYMPHAINY_WEBHOOK_ALLOW_HOSTS',
+    default: '',
+    example: '127.0.0.1:9000,hooks.internal:8443',
+    description:
+      'Comma-separated exact `host:port` webhook targets exempt from the private-address (SSRF) guard: a testing / on-premises escape hatch.',
+  },
+  {
+    name: 'SYMPHAINY_POST_OFFICE_POLL_MS',
+    default: '1000',
+    example: '250',
+    description:
+      'How often each node re-checks the event outbox and waiting long polls, besides the pub/sub wake-up hints.',
+  },
+  {
     name: 'SYMPHAINY_CONFIG_FILE',
     default: undefined,
     example: './symphainy.json',
@@ -467,6 +538,17 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
       .split(',')
       .map((path) => path.trim())
       .filter((path) => path !== ''),
+    postOffice: {
+      visibilitySeconds: integer('SYMPHAINY_MAILBOX_VISIBILITY_SECONDS', 1, 43_200),
+      mailboxMaxAttempts: integer('SYMPHAINY_MAILBOX_MAX_ATTEMPTS', 1, 1000),
+      maxWaitSeconds: integer('SYMPHAINY_MAILBOX_MAX_WAIT_SECONDS', 0, 300),
+      eventMaxAttempts: integer('SYMPHAINY_EVENT_MAX_ATTEMPTS', 1, 1000),
+      retryBaseMs: integer('SYMPHAINY_EVENT_RETRY_BASE_MS', 1, 3_600_000),
+      retryMaxMs: integer('SYMPHAINY_EVENT_RETRY_MAX_MS', 1, 86_400_000),
+      webhookTimeoutMs: integer('SYMPHAINY_WEBHOOK_TIMEOUT_MS', 100, 600_000),
+      webhookAllowHosts: parseHostPorts(read('SYMPHAINY_WEBHOOK_ALLOW_HOSTS') ?? '', problems),
+      pollMs: integer('SYMPHAINY_POST_OFFICE_POLL_MS', 10, 3_600_000),
+    },
     logLevel: (logLevels as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
     nurse: { readyThresholdPercent: integer('SYMPHAINY_READY_THRESHOLD', 0, 100) },
   }
@@ -586,6 +668,23 @@ function parseOrigins(raw: string, problems: Problem[]): string[] {
     }
   }
   return origins
+}
+
+function parseHostPorts(raw: string, problems: Problem[]): string[] {
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e !== '')
+  for (const entry of entries) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/.test(entry)) {
+      problems.push({
+        variable: 'SYMPHAINY_WEBHOOK_ALLOW_HOSTS',
+        value: raw,
+        fix: `"${entry}" is not host:port; list exact entries such as 127.0.0.1:9000`,
+      })
+    }
+  }
+  return entries
 }
 
 function rateLimitPoliciesOf(raw: string, problems: Problem[]): NamedRateLimitPolicy[] {

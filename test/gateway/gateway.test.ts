@@ -251,8 +251,10 @@ describe('platform routes', () => {
     expect(body.healthPercentage).toBe(100)
     expect(Object.keys(body.services).sort()).toEqual([
       'city-manager',
+      'conductor',
       'curator',
       'nurse',
+      'post-office',
       'security-guard',
       'traffic-cop',
     ])
@@ -276,8 +278,10 @@ describe('platform routes', () => {
     }>()
     expect(list.items.map((s) => s.name).sort()).toEqual([
       'city-manager',
+      'conductor',
       'curator',
       'nurse',
+      'post-office',
       'security-guard',
       'traffic-cop',
     ])
@@ -305,6 +309,8 @@ describe('platform routes', () => {
         { name: 'curator', state: 'running' },
         { name: 'security-guard', state: 'running' },
         { name: 'traffic-cop', state: 'running' },
+        { name: 'conductor', state: 'running' },
+        { name: 'post-office', state: 'running' },
         { name: 'nurse', state: 'running' },
       ],
     })

@@ -14,6 +14,8 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
   let victimInstanceId: string
   let victimExecutionId: string
   let victimTaskId: string
+  let victimMessage: { id: string; receipt: string }
+  let victimSubscriptionId: string
 
   beforeAll(async () => {
     node = await profile.startNode()
@@ -54,6 +56,25 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
     })
     victimExecutionId = (await post('/api/v1/workflows/victim-flow/executions', { input: { secret: 1 } })).id
     victimTaskId = (await post('/api/v1/tasks', { type: 'victim.work', input: { secret: 2 } })).id
+    await node.gateway.inject({
+      method: 'POST',
+      url: '/api/v1/messages',
+      headers: victim.auth,
+      payload: { type: 'secret.note', recipient: 'victim-box', payload: { secret: 1 } },
+    })
+    const leased = await node.gateway.inject({
+      method: 'GET',
+      url: '/api/v1/mailboxes/victim-box/messages',
+      headers: victim.auth,
+    })
+    victimMessage = leased.json<{ items: { id: string; receipt: string }[] }>().items[0]!
+    const subscription = await node.gateway.inject({
+      method: 'POST',
+      url: '/api/v1/subscriptions',
+      headers: victim.auth,
+      payload: { pattern: 'victim.*', target: { kind: 'mailbox', mailbox: 'victim-box' } },
+    })
+    victimSubscriptionId = subscription.json<{ id: string }>().id
   })
 
   it('every id-bearing route answers 404 to another tenant, and the victim tenant is unchanged', async () => {
@@ -122,6 +143,17 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
             { params: { name: 'victim-upstream' } },
           ]),
         ),
+        'POST /api/v1/messages/:id/ack': {
+          params: { id: victimMessage.id },
+          body: { receipt: victimMessage.receipt },
+        },
+        'POST /api/v1/messages/:id/nack': {
+          params: { id: victimMessage.id },
+          body: { receipt: victimMessage.receipt, delaySeconds: 0 },
+        },
+        'GET /api/v1/subscriptions/:id': { params: { id: victimSubscriptionId } },
+        'DELETE /api/v1/subscriptions/:id': { params: { id: victimSubscriptionId } },
+        'GET /api/v1/subscriptions/:id/deliveries': { params: { id: victimSubscriptionId } },
       },
       exempt: {
         'POST /api/v1/services/:name/instances':
@@ -135,6 +167,10 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
           "role names are a per-tenant namespace: B's DELETE addresses B's own role",
         'POST /api/v1/state/:key/promote':
           "state keys are a per-tenant namespace: B's promotion of a key name writes B's own state",
+        'GET /api/v1/mailboxes/:recipient/messages':
+          "mailbox names are a per-tenant namespace: B's receive leases from B's own mailbox of that name",
+        'GET /api/v1/mailboxes/:recipient/dead-letters':
+          "mailbox names are a per-tenant namespace: B sees only B's own dead letters under that name",
         'GET /api/v1/state/:key/lineage':
           "state keys are a per-tenant namespace: B sees only B's own promotions of a key name (404 when none)",
       },

@@ -30,6 +30,10 @@ interface Fixture {
   failedExecutionId: string
   doomedExecutionId: string
   taskId: string
+  ackMessage: { id: string; receipt: string }
+  nackMessage: { id: string; receipt: string }
+  subscriptionId: string
+  doomedSubscriptionId: string
 }
 
 interface Call {
@@ -176,6 +180,40 @@ const requests: Record<string, (f: Fixture) => Call> = {
     url: `/api/v1/tasks/${f.taskId}/fail`,
     payload: { error: 'already completed: a no-op' },
   }),
+  'POST /api/v1/messages': () => ({
+    url: '/api/v1/messages',
+    payload: { type: 'route.check', recipient: 'route-box', payload: {} },
+  }),
+  'GET /api/v1/mailboxes/:recipient/messages': () => ({
+    url: '/api/v1/mailboxes/route-empty/messages?wait=0',
+  }),
+  'POST /api/v1/messages/:id/ack': (f) => ({
+    url: `/api/v1/messages/${f.ackMessage.id}/ack`,
+    payload: { receipt: f.ackMessage.receipt },
+  }),
+  'POST /api/v1/messages/:id/nack': (f) => ({
+    url: `/api/v1/messages/${f.nackMessage.id}/nack`,
+    payload: { receipt: f.nackMessage.receipt },
+  }),
+  'GET /api/v1/mailboxes/:recipient/dead-letters': () => ({
+    url: '/api/v1/mailboxes/route-box/dead-letters',
+  }),
+  'POST /api/v1/events': () => ({ url: '/api/v1/events', payload: { type: 'route.check', payload: {} } }),
+  'POST /api/v1/subscriptions': () => ({
+    url: '/api/v1/subscriptions',
+    payload: { pattern: 'route.*', target: { kind: 'websocket' } },
+  }),
+  'GET /api/v1/subscriptions': () => ({ url: '/api/v1/subscriptions' }),
+  'GET /api/v1/subscriptions/:id': (f) => ({ url: `/api/v1/subscriptions/${f.subscriptionId}` }),
+  'DELETE /api/v1/subscriptions/:id': (f) => ({ url: `/api/v1/subscriptions/${f.doomedSubscriptionId}` }),
+  'GET /api/v1/subscriptions/:id/deliveries': (f) => ({
+    url: `/api/v1/subscriptions/${f.subscriptionId}/deliveries`,
+  }),
+  'POST /api/v1/agents': () => ({
+    url: '/api/v1/agents',
+    payload: { name: 'route-agent', capabilities: ['check'], mailbox: 'route-box' },
+  }),
+  'GET /api/v1/agents': () => ({ url: '/api/v1/agents' }),
 }
 /** Routes that need only authentication; used for the anonymous sweep. */
 const authenticatedRequests: Record<string, () => Call> = {
@@ -290,12 +328,30 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
     })
     const start = async (name: string) => (await post(`/api/v1/workflows/${name}/executions`, {})).id
     await post('/api/v1/tasks', { type: 'route.check.lease' })
-    const leased = await node.gateway.inject({
+    const leasedTask = await node.gateway.inject({
       method: 'POST',
       url: '/api/v1/tasks/poll',
       headers: admin.auth,
       payload: { types: ['route.check.lease'], workerId: 'route-check', leaseSeconds: 3600 },
     })
+    const adminCall = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
+      node.gateway.inject({ method, url, headers: admin.auth, ...(payload && { payload }) })
+    for (const n of [1, 2])
+      await adminCall('POST', '/api/v1/messages', {
+        type: 'route.fixture',
+        recipient: 'route-leased',
+        payload: n,
+      })
+    const leased = (await adminCall('GET', '/api/v1/mailboxes/route-leased/messages?max=2')).json<{
+      items: { id: string; receipt: string }[]
+    }>().items
+    const subscribe = async () =>
+      (
+        await adminCall('POST', '/api/v1/subscriptions', {
+          pattern: 'route.*',
+          target: { kind: 'websocket' },
+        })
+      ).json<{ id: string }>().id
     fixture = {
       userId: candidates[1]!.account.userId,
       doomedUserId: doomed.json<{ id: string }>().id,
@@ -310,7 +366,11 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
       executionId: await start('route-check'),
       failedExecutionId: await start('route-check-fails'),
       doomedExecutionId: await start('route-check'),
-      taskId: leased.json<{ tasks: { id: string }[] }>().tasks[0]!.id,
+      taskId: leasedTask.json<{ tasks: { id: string }[] }>().tasks[0]!.id,
+      ackMessage: leased[0]!,
+      nackMessage: leased[1]!,
+      subscriptionId: await subscribe(),
+      doomedSubscriptionId: await subscribe(),
     }
   })
 

@@ -1,6 +1,7 @@
 import type { Clock } from '../../kernel/clock.js'
 import type { HealthReport, PlatformService, ServiceDescriptor } from '../../kernel/lifecycle.js'
 import { curatorErrors } from './errors.js'
+import type { AgentDirectory } from './agent-directory.js'
 import type { ExternalServiceDirectory } from './instances/schemas.js'
 
 /**
@@ -20,6 +21,9 @@ export interface Curator {
   /** Tenants' external (load-balanced) services, once the Traffic Cop attaches their directory. */
   attachExternal(directory: ExternalServiceDirectory): void
   external(): ExternalServiceDirectory | undefined
+  /** Tenants' registered agents, once the Post Office attaches their directory. */
+  attachAgents(directory: AgentDirectory): void
+  agents(): AgentDirectory | undefined
 }
 
 export interface CheckedHealth extends HealthReport {
@@ -37,6 +41,7 @@ const serviceNamePattern = /^[a-z][a-z0-9-]{1,62}$/
 export function createCurator(deps: CuratorDeps): Curator {
   const services = new Map<string, PlatformService>()
   let externalDirectory: ExternalServiceDirectory | undefined
+  let agentDirectory: AgentDirectory | undefined
   const timeoutMs = deps.healthTimeoutMs ?? 2000
 
   async function checkHealth(name: string): Promise<CheckedHealth> {
@@ -78,6 +83,10 @@ export function createCurator(deps: CuratorDeps): Curator {
       externalDirectory = directory
     },
     external: () => externalDirectory,
+    attachAgents(directory) {
+      agentDirectory = directory
+    },
+    agents: () => agentDirectory,
     async checkAll() {
       const names = [...services.keys()]
       const reports = await Promise.all(names.map((name) => checkHealth(name)))

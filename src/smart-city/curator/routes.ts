@@ -25,7 +25,21 @@ const ServiceView = Type.Object({
   health: HealthView,
 })
 
-const ServiceList = Type.Object({ items: Type.Array(ServiceView), nextCursor: Type.Null() })
+const AgentView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  capabilities: Type.Array(Type.String()),
+  mailbox: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+})
+
+const ServiceList = Type.Object({
+  items: Type.Array(ServiceView),
+  nextCursor: Type.Null(),
+  agents: Type.Array(AgentView, {
+    description: "The tenant's agents registered with the Post Office (filtered by `capability` too).",
+  }),
+})
 
 export function curatorRoutes(curator: Curator): FastifyPluginAsyncTypebox {
   const view = async (name: string) => {
@@ -62,7 +76,12 @@ export function curatorRoutes(curator: Curator): FastifyPluginAsyncTypebox {
         const externalViews = external
           .map((s) => externalServiceView(s, Date.now()))
           .filter((s) => !capability || s.capabilities.includes(capability))
-        return { items: [...(await Promise.all(names.map(view))), ...externalViews], nextCursor: null }
+        const agents = (await curator.agents()?.list(principalOf(request).tenantId, capability)) ?? []
+        return {
+          items: [...(await Promise.all(names.map(view))), ...externalViews],
+          nextCursor: null,
+          agents: agents.map((a) => ({ ...a, createdAt: new Date(a.createdAt).toISOString() })),
+        }
       },
     )
     app.get(

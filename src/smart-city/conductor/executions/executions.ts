@@ -42,7 +42,8 @@ export function createExecutions(
     return { row, created: false }
   }
 
-  async function start(principal: Principal, name: string, request: StartRequest) {
+  /** `who` is the caller, or a service starting on a tenant's behalf (`userId` like `service:post-office`). */
+  async function start(principal: Pick<Principal, 'tenantId' | 'userId'>, name: string, request: StartRequest) {
     const key = request.idempotencyKey
     if (key !== undefined) {
       const found = await byKey(principal.tenantId, key)
