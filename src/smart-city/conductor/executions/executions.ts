@@ -43,7 +43,11 @@ export function createExecutions(
   }
 
   /** `who` is the caller, or a service starting on a tenant's behalf (`userId` like `service:post-office`). */
-  async function start(principal: Pick<Principal, 'tenantId' | 'userId'>, name: string, request: StartRequest) {
+  async function start(
+    principal: Pick<Principal, 'tenantId' | 'userId'>,
+    name: string,
+    request: StartRequest,
+  ) {
     const key = request.idempotencyKey
     if (key !== undefined) {
       const found = await byKey(principal.tenantId, key)
