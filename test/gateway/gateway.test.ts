@@ -309,9 +309,9 @@ describe('platform routes', () => {
         { name: 'curator', state: 'running' },
         { name: 'security-guard', state: 'running' },
         { name: 'traffic-cop', state: 'running' },
-        { name: 'conductor', state: 'running' },
-        { name: 'post-office', state: 'running' },
         { name: 'nurse', state: 'running' },
+        { name: 'post-office', state: 'running' },
+        { name: 'conductor', state: 'running' },
       ],
     })
   })

@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../../kernel/clock.js'
 import type { PlatformService } from '../../kernel/lifecycle.js'
 import type { Subscription } from '../../ports/pub-sub.js'
 import type { SqlMigration } from '../../ports/sql-database.js'
@@ -20,6 +21,7 @@ export const conductorMigrations: SqlMigration[] = [conductorMigration]
 
 /** Published after a commit that queued tasks, so workers on every node look at once instead of at their next poll. */
 export const taskHintChannel = 'conductor:tasks'
+const hintRetryMs = 3000
 
 /**
  * The Conductor: versioned workflow definitions, durable executions driven by any node, and the task queue that
@@ -31,6 +33,8 @@ export function createConductorService(deps: ConductorDeps) {
   const runner = createTransitionRunner(deps, definitions)
   const waiters = createTaskWaiters(deps.clock)
   let hints: Subscription | undefined
+  let retryHints: TimerHandle | undefined
+  let stopped = false
 
   function afterCommit(unit: Unit): void {
     if (unit.leased.length > 0) workers.run(unit.leased)
@@ -64,6 +68,16 @@ export function createConductorService(deps: ConductorDeps) {
     }
   }
 
+  /** Hints only speed things up (workers and sweeps poll anyway), so an unreachable bus is retried, not fatal. */
+  async function listenForHints(): Promise<void> {
+    try {
+      hints = await deps.pubSub.subscribe(taskHintChannel, onHint)
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'task hints unavailable; retrying (workers still poll)')
+      if (!stopped) retryHints = deps.clock.setTimer(hintRetryMs, () => void listenForHints())
+    }
+  }
+
   const conductor = {
     definitions,
     executions,
@@ -85,11 +99,14 @@ export function createConductorService(deps: ConductorDeps) {
       dependsOn: ['curator', 'security-guard'],
     },
     async start() {
-      hints = await deps.pubSub.subscribe(taskHintChannel, onHint)
+      stopped = false
+      await listenForHints()
       workers.start()
       timers.start()
     },
     async stop() {
+      stopped = true
+      retryHints?.cancel()
       waiters.closeAll()
       await timers.stop()
       await workers.stop()

@@ -1,0 +1,116 @@
+// Durable workflow step transitions per second. Run: npm run bench:conductor
+// 1. PostgreSQL (fsync on, the server's defaults): the Conductor in this process, WORKFLOWS concurrent workflows of
+//    STEPS in-process no-op task steps each; every step is one committed transition (state, history, next task).
+//    Peer: pgbench on the same database, a single-statement INSERT per transaction with the same number of
+//    clients, run just before.
+// 2. Embedded: the same workload on a SQLite file (WAL, synchronous=NORMAL: the embedded default).
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { loadConfig } from '../dist/kernel/config.js'
+import { createPlatform } from '../dist/platform.js'
+
+const baseUrl = process.env.SYMPHAINY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const workflows = Number(process.env.WORKFLOWS ?? 8)
+const steps = Number(process.env.STEPS ?? 100)
+const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+
+function pgbenchTps(clients) {
+  const dir = mkdtempSync(join(tmpdir(), 'pgbench-'))
+  const script = join(dir, 'insert.sql')
+  writeFileSync(script, "insert into bench_pgbench_insert (payload, at) values ('step', now());\n")
+  const url = new URL(baseUrl)
+  const args = [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port || '5432',
+    '-U',
+    url.username || 'postgres',
+    '-n',
+    '-M',
+    'prepared',
+  ]
+  args.push(
+    '-c',
+    String(clients),
+    '-j',
+    '2',
+    '-T',
+    String(seconds),
+    '-f',
+    script,
+    url.pathname.slice(1) || 'postgres',
+  )
+  const output = execFileSync('pgbench', args, { encoding: 'utf8', env: { ...process.env, PGOPTIONS: '' } })
+  return Number(/tps = ([\d.]+)/.exec(output)[1])
+}
+
+async function runEngine(env) {
+  const config = loadConfig({
+    env: {
+      LOG_LEVEL: 'warn',
+      SYMPHAINY_FILES_URL: 'memory:',
+      SYMPHAINY_CONDUCTOR_WORKER_CONCURRENCY: String(Math.max(16, workflows)),
+      ...env,
+    },
+  })
+  const platform = await createPlatform(config)
+  try {
+    const { conductor } = platform.services
+    conductor.registerHandler('bench.noop', async (input) => input)
+    const principal = { tenantId: 'bench-tenant', userId: 'bench' }
+    const definition = {
+      name: 'bench',
+      steps: Array.from({ length: steps }, (_, i) => ({ id: `s${i}`, type: 'task', task: 'bench.noop' })),
+    }
+    await conductor.definitions.create(principal, definition)
+    const started = performance.now()
+    const ids = []
+    for (let i = 0; i < workflows; i++) {
+      ids.push((await conductor.executions.start(principal, 'bench', { input: { i } })).row.id)
+    }
+    for (;;) {
+      const rows = await Promise.all(ids.map((id) => conductor.executions.get(principal, id)))
+      if (rows.every((r) => r.status === 'completed')) break
+      if (rows.some((r) => r.status === 'failed')) throw new Error('a benchmark workflow failed')
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    const elapsed = (performance.now() - started) / 1000
+    return (workflows * steps) / elapsed
+  } finally {
+    await platform.close()
+  }
+}
+
+const client = new pg.Client({ connectionString: baseUrl })
+await client.connect()
+const schema = `bench_conductor_${process.pid}`
+try {
+  await client.query(
+    'create table if not exists bench_pgbench_insert (id bigserial primary key, payload text, at timestamptz)',
+  )
+  const { rows } = await client.query('show synchronous_commit')
+  const fsync = (await client.query('show fsync')).rows[0].fsync
+  const pgbench = pgbenchTps(workflows)
+  const url = new URL(baseUrl)
+  url.searchParams.set('schema', schema)
+  const postgres = await runEngine({ SYMPHAINY_DATABASE_URL: url.toString() })
+  const folder = mkdtempSync(join(tmpdir(), 'bench-conductor-'))
+  const sqlite = await runEngine({ SYMPHAINY_DATABASE_URL: `sqlite:${join(folder, 'bench.db')}` })
+  console.log(`PostgreSQL: fsync=${fsync}, synchronous_commit=${rows[0].synchronous_commit}`)
+  console.log(
+    `${workflows} concurrent workflows x ${steps} steps; pgbench with ${workflows} clients for ${seconds} s`,
+  )
+  console.log(`pgbench single-statement insert: ${pgbench.toFixed(0)} tps`)
+  console.log(
+    `Conductor on PostgreSQL: ${postgres.toFixed(0)} step transitions/s -> ${(postgres / pgbench).toFixed(2)}x pgbench`,
+  )
+  console.log(`Conductor on SQLite (embedded): ${sqlite.toFixed(0)} step transitions/s`)
+} finally {
+  await client.query(`drop schema if exists ${schema} cascade`)
+  await client.query('drop table if exists bench_pgbench_insert')
+  await client.end()
+}
