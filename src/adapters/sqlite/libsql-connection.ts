@@ -2,6 +2,7 @@ import type Database from 'libsql'
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
 
 const transactionControl = /^\s*(begin|commit|end|rollback)\b/i
+const maxPrepared = 500
 const mayWrite = /^\s*(insert|update|delete|replace|create|drop|alter|with|reindex|analyze)\b/i
 
 /**
@@ -12,13 +13,25 @@ const mayWrite = /^\s*(insert|update|delete|replace|create|drop|alter|with|reind
  * transaction first takes the write lock with `exec('begin immediate')`; no prepared statement then waits for a lock.
  */
 export function kyselyDatabaseOf(handle: Database.Database): SqliteDatabase {
+  // Preparing is a good part of a small statement's cost; Kysely asks again for every execution.
+  const prepared = new Map<string, Database.Statement>()
+  const prepare = (sql: string): Database.Statement => {
+    let statement = prepared.get(sql)
+    if (!statement) {
+      statement = handle.prepare(sql)
+      if (prepared.size >= maxPrepared) prepared.delete(prepared.keys().next().value!)
+      prepared.set(sql, statement)
+    }
+    return statement
+  }
   return {
     close() {
+      prepared.clear()
       if (handle.open) handle.close()
     },
     prepare(sql) {
       if (transactionControl.test(sql)) return execStatement(handle, sql)
-      const statement = handle.prepare(sql)
+      const statement = prepare(sql)
       const guard = mayWrite.test(sql) ? underWriteLock : runDirectly
       return {
         get reader() {

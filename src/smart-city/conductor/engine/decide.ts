@@ -129,7 +129,8 @@ class Decision {
   constructor(input: DecisionInput) {
     this.definition = input.definition
     this.index = stepIndexOf(input.definition)
-    this.execution = structuredClone(input.execution)
+    // The snapshot is the caller's to give away (freshly parsed from its row), so it is changed in place.
+    this.execution = input.execution
     this.state = this.execution.state
     this.now = input.now
     this.newId = input.newId

@@ -37,6 +37,8 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
   const pending: TasksTable[] = []
   let polling = false
   let again = false
+  /** Set when a poll may have left claimable tasks behind (a full batch, or a hint while busy). */
+  let backlog = true
   let started = false
   let timer: TimerHandle | undefined
   const inFlight = new Set<Promise<void>>()
@@ -51,6 +53,7 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
   /** Claims what fits in the free slots; called on hints, after each task and on an idle timer. */
   function kick(): void {
     if (!started || handlers.size === 0) return
+    backlog = true
     if (polling) {
       again = true
       return
@@ -69,9 +72,10 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     const free = concurrency - running - pending.length
     if (free <= 0) return
     try {
+      backlog = false
       const tasks = await queue.claim({ types: [...handlers.keys()], workerId, leaseMs, max: free })
       for (const task of tasks) launch(task)
-      if (tasks.length === free) again = true
+      if (tasks.length === free) backlog = again = true
     } catch (error) {
       deps.logger.error({ err: error }, 'claiming in-process tasks failed')
     }
@@ -85,7 +89,7 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
       inFlight.delete(run)
       const next = pending.shift()
       if (next) launch(next)
-      else kick()
+      else if (backlog) kick()
     })
     inFlight.add(run)
   }

@@ -71,44 +71,44 @@ export function createTaskQueue(deps: ConductorDeps, runner: TransitionRunner, i
     return task
   }
 
-  async function finish(unit: Unit, task: TasksTable, outcome: { output: unknown } | FailureInput) {
+  /** Records the outcome (and moves the task's execution on); answers the task as it now is. */
+  async function finish(
+    unit: Unit,
+    task: TasksTable,
+    outcome: { output: unknown } | FailureInput,
+  ): Promise<TasksTable> {
     const failed = 'error' in outcome
     if (failed && task.purpose === 'standalone' && outcome.retryable && task.attempt < task.max_attempts) {
-      await unit.trx
-        .updateTable('cd_tasks')
-        .set({
-          status: 'queued',
-          attempt: task.attempt + 1,
-          worker_id: null,
-          lease_expires_at: null,
-          claimable_at: unit.now + standaloneBackoffMs(task.attempt),
-          error: JSON.stringify(outcome.error),
-          updated_at: unit.now,
-        })
-        .where('id', '=', task.id)
-        .execute()
-      return
-    }
-    await unit.trx
-      .updateTable('cd_tasks')
-      .set({
-        status: failed ? 'failed' : 'completed',
-        output: failed ? null : JSON.stringify(outcome.output ?? null),
-        error: failed ? JSON.stringify(outcome.error) : null,
-        claimable_at: null,
+      const requeued = {
+        status: 'queued',
+        attempt: task.attempt + 1,
+        worker_id: null,
         lease_expires_at: null,
+        claimable_at: unit.now + standaloneBackoffMs(task.attempt),
+        error: JSON.stringify(outcome.error),
         updated_at: unit.now,
-        completed_at: unit.now,
-      })
-      .where('id', '=', task.id)
-      .execute()
-    if (task.execution_id === null) return
+      }
+      await unit.trx.updateTable('cd_tasks').set(requeued).where('id', '=', task.id).execute()
+      return { ...task, ...requeued }
+    }
+    const finished = {
+      status: failed ? 'failed' : 'completed',
+      output: failed ? null : JSON.stringify(outcome.output ?? null),
+      error: failed ? JSON.stringify(outcome.error) : null,
+      claimable_at: null,
+      lease_expires_at: null,
+      updated_at: unit.now,
+      completed_at: unit.now,
+    }
+    await unit.trx.updateTable('cd_tasks').set(finished).where('id', '=', task.id).execute()
+    if (task.execution_id === null) return { ...task, ...finished }
     const base = { taskId: task.id, stepId: task.step_id!, purpose: task.purpose }
     await runner.transition(unit, task.execution_id, [
       failed
         ? { kind: 'task-failed', ...base, error: outcome.error, retryable: outcome.retryable }
         : { kind: 'task-completed', ...base, output: outcome.output ?? null },
     ])
+    return { ...task, ...finished }
   }
 
   /** Answers the task as it now is; a task already finished is answered unchanged. */
@@ -118,12 +118,44 @@ export function createTaskQueue(deps: ConductorDeps, runner: TransitionRunner, i
     options: FinishOptions = {},
   ) {
     const task = await inUnit(async (unit) => {
+      if (!('error' in outcome)) return completeOpen(unit, id, outcome.output, options.tenantId)
       const current = await lockTask(unit, id, options.tenantId)
       if (terminal.includes(current.status)) return current
-      await finish(unit, current, outcome)
-      return lockTask(unit, id, undefined)
+      return finish(unit, current, outcome)
     })
     return { task }
+  }
+
+  /** The common path in one statement: finish the task if it is still open, then move its execution on. */
+  async function completeOpen(unit: Unit, id: string, output: unknown, tenantId: string | undefined) {
+    let update = unit.trx
+      .updateTable('cd_tasks')
+      .set({
+        status: 'completed',
+        output: JSON.stringify(output ?? null),
+        error: null,
+        claimable_at: null,
+        lease_expires_at: null,
+        updated_at: unit.now,
+        completed_at: unit.now,
+      })
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'leased'])
+    if (tenantId !== undefined) update = update.where('tenant_id', '=', tenantId)
+    const task = await update.returningAll().executeTakeFirst()
+    if (!task) return lockTask(unit, id, tenantId)
+    if (task.execution_id !== null) {
+      await runner.transition(unit, task.execution_id, [
+        {
+          kind: 'task-completed',
+          taskId: id,
+          stepId: task.step_id!,
+          purpose: task.purpose,
+          output: output ?? null,
+        },
+      ])
+    }
+    return task
   }
 
   return {
