@@ -186,14 +186,6 @@ export async function createPlatform(
       config,
       curator,
     })
-    const conductorPart = createConductorService({
-      database: infra.database,
-      pubSub: infra.pubSub,
-      clock,
-      ids,
-      logger,
-      settings: config.conductor,
-    })
     const postOfficePart = createPostOfficeService({
       database: infra.database,
       pubSub: infra.pubSub,
@@ -202,6 +194,15 @@ export async function createPlatform(
       logger,
       settings: config.postOffice,
       curator,
+    })
+    const conductorPart = createConductorService({
+      database: infra.database,
+      pubSub: infra.pubSub,
+      clock,
+      ids,
+      logger,
+      settings: config.conductor,
+      events: postOfficePart.postOffice.events,
     })
     postOfficePart.postOffice.setWorkflowStarter(async (start) => {
       const { row } = await conductorPart.conductor.executions.start(

@@ -47,6 +47,7 @@ export function createConductorService(deps: ConductorDeps) {
       deps.pubSub.publish(taskHintChannel, JSON.stringify({ tenants, types })).catch(() => undefined)
     }
     if (unit.wake) void timers.runDue().catch(() => undefined)
+    if (unit.published) void deps.events?.wake()
   }
 
   const inUnit = createUnitRunner(deps, {

@@ -2,7 +2,8 @@ import type { Clock } from '../../kernel/clock.js'
 import type { IdGenerator } from '../../kernel/ids.js'
 import type { Logger } from '../../kernel/logger.js'
 import type { PubSub } from '../../ports/pub-sub.js'
-import type { SqlDatabase } from '../../ports/sql-database.js'
+import type { Transaction } from 'kysely'
+import type { AnyDatabase, SqlDatabase } from '../../ports/sql-database.js'
 
 export interface ConductorSettings {
   /** How often each node looks for due timers (waits, retries, timeouts) and expired leases. */
@@ -13,6 +14,15 @@ export interface ConductorSettings {
   leaseSeconds: number
 }
 
+/** Where execution events go: the Post Office's transactional outbox (an event exists iff its transaction commits). */
+export interface ExecutionEventOutbox {
+  publishInTransaction(
+    trx: Transaction<AnyDatabase>,
+    event: { tenantId: string; type: string; payload: unknown; source: string },
+  ): Promise<{ id: string }>
+  wake(): Promise<void>
+}
+
 export interface ConductorDeps {
   database: SqlDatabase
   pubSub: PubSub
@@ -20,6 +30,7 @@ export interface ConductorDeps {
   ids: IdGenerator
   logger: Logger
   settings: ConductorSettings
+  events?: ExecutionEventOutbox
 }
 
 export const maxSubworkflowDepth = 8

@@ -39,6 +39,8 @@ export interface Unit {
   leased: TasksTable[]
   /** Something became due at once (a finished child's parent, a zero delay): sweep right after commit. */
   wake: boolean
+  /** Events were written to the outbox: wake its dispatchers after commit. */
+  published: boolean
 }
 
 export interface NewExecution {
@@ -54,7 +56,7 @@ export interface NewExecution {
 }
 
 export function unitOf(trx: Transaction<AnyDatabase>, now: number): Unit {
-  return { trx: trx as ConductorTrx, now, created: [], leased: [], wake: false }
+  return { trx: trx as ConductorTrx, now, created: [], leased: [], wake: false, published: false }
 }
 
 export function createTransitionRunner(deps: ConductorDeps, definitions: DefinitionStore) {
@@ -197,6 +199,7 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
         .execute()
     }
     const terminal = isTerminal(execution.status)
+    await publishStatus(unit, row, execution)
     await unit.trx
       .updateTable('cd_executions')
       .set({
@@ -224,6 +227,47 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
         .where('id', '=', row.parent_id)
         .execute()
     }
+  }
+
+  /**
+   * Status changes as Post Office events: `workflow.started`, `.paused`, `.resumed`, `.retried`, `.completed`,
+   * `.failed`, `.cancelled`, `.timed_out` (compensating is not announced; its end is).
+   */
+  async function publishStatus(
+    unit: Unit,
+    row: ExecutionsTable,
+    execution: ExecutionSnapshot,
+  ): Promise<void> {
+    const types: string[] = []
+    if (Number(row.seq) === 0) types.push('workflow.started')
+    const before = row.status as ExecutionStatus
+    if (execution.status !== before && execution.status !== 'compensating') {
+      if (execution.status !== 'running') types.push(`workflow.${execution.status}`)
+      else if (before === 'paused') types.push('workflow.resumed')
+      else if (before === 'failed' || before === 'timed_out') types.push('workflow.retried')
+    }
+    for (const type of types) await publish(unit, row, execution, type)
+  }
+
+  async function publish(unit: Unit, row: ExecutionsTable, execution: ExecutionSnapshot, type: string) {
+    if (!deps.events) return
+    await deps.events.publishInTransaction(unit.trx, {
+      tenantId: row.tenant_id,
+      type,
+      source: 'service:conductor',
+      payload: {
+        executionId: row.id,
+        workflow: row.workflow,
+        version: Number(row.version),
+        status: execution.status,
+        correlationId: row.correlation_id,
+        parentId: row.parent_id,
+        ...(isTerminal(execution.status)
+          ? { output: execution.output ?? null, error: execution.error ?? null }
+          : {}),
+      },
+    })
+    unit.published = true
   }
 
   async function applyEffect(unit: Unit, row: ExecutionsTable, effect: Effect): Promise<void> {
