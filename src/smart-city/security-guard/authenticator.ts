@@ -95,15 +95,18 @@ export function createAuthenticator(ctx: SecurityContext) {
     }
   }
 
+  async function fromHeader(header: string | undefined): Promise<Principal> {
+    const match = /^(Bearer|ApiKey) +([^\s]{1,8192})$/i.exec(header?.trim() ?? '')
+    if (!match) throw securityErrors.AUTH_REQUIRED()
+    return await (match[1]!.toLowerCase() === 'bearer' ? fromAccessToken(match[2]!) : fromApiKey(match[2]!))
+  }
+
   return {
     /** `Bearer <access token>` or `ApiKey <key>`; anything else is AUTH_REQUIRED. */
-    async authenticateHeader(header: string | undefined): Promise<Principal> {
+    authenticateHeader(header: string | undefined): Promise<Principal> {
       const token = bearerToken(header)
       const hit = token === undefined ? undefined : cached(token)
-      if (hit) return await fromAccessToken(hit.token, hit)
-      const match = /^(Bearer|ApiKey) +([^\s]{1,8192})$/i.exec(header?.trim() ?? '')
-      if (!match) throw securityErrors.AUTH_REQUIRED()
-      return await (match[1]!.toLowerCase() === 'bearer' ? fromAccessToken(match[2]!) : fromApiKey(match[2]!))
+      return hit ? fromAccessToken(hit.token, hit) : fromHeader(header)
     },
     /** A bare credential, as a WebSocket presents it: an API key if it looks like one, else an access token. */
     async authenticateToken(token: string): Promise<Principal> {
