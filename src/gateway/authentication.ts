@@ -1,4 +1,4 @@
-import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { isPlatformError } from '../kernel/errors.js'
 import type { RouteSecurity } from '../kernel/principal.js'
 import { securityErrors } from '../smart-city/security-guard/errors.js'
@@ -48,23 +48,26 @@ export function requireSecurityDeclarations(app: FastifyInstance): void {
 }
 
 /**
- * Authenticates every non-public route and checks its declared permission. Every refusal of an authenticated
- * caller (a missing permission here, or an escalation a handler refuses) lands in the tenant's audit log.
+ * Authenticates a non-public route and checks its declared permission; undefined (nothing to wait for) on a public
+ * route. Every refusal of an authenticated caller (a missing permission here, or an escalation a handler refuses)
+ * lands in the tenant's audit log, through the onError hook of `installAuthentication`.
  */
-export function installAuthentication(app: FastifyInstance, guard: SecurityGuard): void {
-  app.decorateRequest('principal', null)
-  app.addHook('onRequest', async (request) => {
-    const security = request.routeOptions.config.security
-    if (!security || 'public' in security) return
-    const principal = await guard.authenticateHeader(request.headers.authorization)
+export function authenticate(request: FastifyRequest, guard: SecurityGuard): Promise<void> | undefined {
+  const security = request.routeOptions.config.security
+  if (!security || 'public' in security) return undefined
+  return guard.authenticateHeader(request.headers.authorization).then((principal) => {
     request.principal = principal
-    if ('permission' in security) {
-      const [resource, action] = security.permission.split(':') as [string, string]
-      if (!guard.checkPermission(principal, resource, action).allowed) {
-        throw securityErrors.PERMISSION_DENIED({ permission: security.permission })
-      }
+    if (!('permission' in security)) return
+    const [resource, action] = security.permission.split(':') as [string, string]
+    if (!guard.checkPermission(principal, resource, action).allowed) {
+      throw securityErrors.PERMISSION_DENIED({ permission: security.permission })
     }
   })
+}
+
+/** The `principal` request slot, and the audit of refusals; `authenticate` fills the slot. */
+export function installAuthentication(app: FastifyInstance, guard: SecurityGuard): void {
+  app.decorateRequest('principal', null)
   app.addHook('onError', async (request, _reply, error) => {
     if (!request.principal || !isPlatformError(error) || error.kind !== 'forbidden') return
     const permission =

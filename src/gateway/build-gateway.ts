@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { cityManagerRoutes } from '../smart-city/city-manager/routes.js'
@@ -12,17 +12,15 @@ import { taskRoutes } from '../smart-city/conductor/routes/task-routes.js'
 import { workflowRoutes } from '../smart-city/conductor/routes/workflow-routes.js'
 import { trafficCopRoutes } from '../smart-city/traffic-cop/routes.js'
 import { postOfficeRoutes } from '../smart-city/post-office/routes.js'
-import { installTrafficAnalytics } from '../smart-city/traffic-cop/analytics/index.js'
-import { installAuthentication, requireSecurityDeclarations } from './authentication.js'
-import { kernelErrors } from '../kernel/kernel-errors.js'
-import { installErrorHandling, sendError } from './error-handling.js'
-import { gatewayErrors } from './errors.js'
+import { installAdmission } from './admission.js'
+import { requireSecurityDeclarations } from './authentication.js'
+import { installErrorHandling } from './error-handling.js'
 import type { GatewayPlatform } from './gateway-platform.js'
 import { parseStrictJson } from './json-body.js'
-import { installRateLimiting } from './rate-limiting.js'
 import { installOpenApi } from './openapi.js'
-import { installRequestIdHeader, requestIdFrom } from './request-ids.js'
-import { installSecurityHeaders } from './security-headers.js'
+import { requestIdFrom } from './request-ids.js'
+import { installRequestLifecycle } from './request-lifecycle.js'
+import { lazyChildLogger } from './request-logger.js'
 import { installWebSocket } from './websocket.js'
 
 export type Gateway = FastifyInstance
@@ -38,6 +36,7 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   const app = Fastify({
     loggerInstance: logger,
     disableRequestLogging: true,
+    childLoggerFactory: lazyChildLogger,
     genReqId: requestIdFrom(platform.ids),
     requestIdHeader: false,
     bodyLimit: server.bodyLimitBytes,
@@ -49,12 +48,7 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
 
   requireSecurityDeclarations(app)
   installErrorHandling(app, server.bodyLimitBytes)
-  installRequestIdHeader(app)
-  installSecurityHeaders(app)
-  installRequestTimeout(app, server.requestTimeoutMs)
-  installDrain(app)
-  installMetrics(app, platform)
-  installTrafficAnalytics(app, platform.services.trafficCop.analytics)
+  installRequestLifecycle(app, platform)
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(
     ['application/json', 'application/merge-patch+json'],
@@ -84,8 +78,7 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
     })
   }
   await installOpenApi(app, platform.version)
-  installAuthentication(app, platform.services.securityGuard)
-  installRateLimiting(app, platform.services.trafficCop.rateLimits)
+  installAdmission(app, platform.services.securityGuard, platform.services.trafficCop.rateLimits)
   await installWebSocket(app, {
     guard: platform.services.securityGuard,
     hub: platform.services.trafficCop.realtime,
@@ -108,64 +101,4 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   await app.register(executionRoutes(platform.services.conductor))
   await app.register(taskRoutes(platform.services.conductor))
   return app
-}
-
-/** Once closing starts, requests still arriving on kept-alive connections get SHUTTING_DOWN and a closed connection. */
-function installDrain(app: FastifyInstance): void {
-  let closing = false
-  app.addHook('preClose', (done) => {
-    closing = true
-    done()
-  })
-  app.addHook('onRequest', (_request, reply, done) => {
-    if (!closing) return done()
-    reply.header('connection', 'close')
-    void sendError(reply, kernelErrors.SHUTTING_DOWN())
-  })
-}
-
-/**
- * Requests still unanswered after the timeout get 503 REQUEST_TIMEOUT. One sweep a tenth of the timeout apart
- * (at most a second) checks them all, instead of a timer armed and cleared for every request.
- */
-function installRequestTimeout(app: FastifyInstance, timeoutMs: number): void {
-  const inFlight = new Map<object, { reply: FastifyReply; deadline: number }>()
-  const sweep = setInterval(
-    () => {
-      const now = Date.now()
-      for (const [request, entry] of inFlight) {
-        if (entry.deadline > now) continue
-        inFlight.delete(request)
-        if (!entry.reply.sent) void sendError(entry.reply, gatewayErrors.REQUEST_TIMEOUT({ timeoutMs }))
-      }
-    },
-    Math.min(1000, Math.max(10, Math.floor(timeoutMs / 10))),
-  )
-  sweep.unref()
-  app.addHook('onRequest', (request, reply, done) => {
-    inFlight.set(request, { reply, deadline: Date.now() + timeoutMs })
-    done()
-  })
-  app.addHook('onResponse', (request, _reply, done) => {
-    inFlight.delete(request)
-    done()
-  })
-  app.addHook('onClose', (_app, done) => {
-    clearInterval(sweep)
-    done()
-  })
-}
-
-function installMetrics(app: FastifyInstance, platform: GatewayPlatform): void {
-  const { metrics } = platform.services.nurse
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched'
-    const seconds = reply.elapsedTime / 1000
-    metrics.observeRequest({ method: request.method, route, status: reply.statusCode }, seconds)
-    request.log.debug(
-      { method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime },
-      'request',
-    )
-    done()
-  })
 }

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import type { IdGenerator } from '../kernel/ids.js'
 
@@ -7,7 +6,8 @@ const acceptable = /^[A-Za-z0-9._:-]{1,128}$/
 
 /**
  * Generated ids are `req_<random per gateway><counter>`: unique across nodes and restarts, cheap to make. They
- * correlate logs and answers, they grant nothing, so they need no per-request randomness.
+ * correlate logs and answers, they grant nothing, so they need no per-request randomness. Every response names its
+ * request id in `x-request-id` (set by the request lifecycle), so a client can quote it.
  */
 export function requestIdFrom(ids: IdGenerator): (req: IncomingMessage) => string {
   const prefix = `${ids.next('req')}.`
@@ -18,12 +18,4 @@ export function requestIdFrom(ids: IdGenerator): (req: IncomingMessage) => strin
     counter += 1
     return prefix + counter.toString(36)
   }
-}
-
-/** Every response names its request id, so a client can quote it and operators can find the log lines. */
-export function installRequestIdHeader(app: FastifyInstance): void {
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id)
-    done()
-  })
 }

@@ -1,23 +1,18 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /**
  * Headers on every response. API responses get a CSP that allows nothing (they are JSON, never rendered) and are
  * not cached; the `/docs` pages bring their own CSP from swagger-ui.
  */
-const always: Record<string, string> = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-}
-
-export function installSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(always)
-    if (!request.url.startsWith('/docs')) {
-      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
-      reply.header('cache-control', 'no-store')
-    }
-    done()
-  })
+export function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  void reply
+    .header('x-content-type-options', 'nosniff')
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .header('strict-transport-security', 'max-age=31536000; includeSubDomains')
+  if (!request.url.startsWith('/docs')) {
+    void reply
+      .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
+      .header('cache-control', 'no-store')
+  }
 }

@@ -13,11 +13,10 @@ export function createMemoryKeyValueStore(options: { clock: Clock; keyPrefix?: s
   const prefix = options.keyPrefix ?? ''
   let closed = false
 
-  function run<T>(operation: () => T): Promise<T> {
-    return new Promise<T>((resolve) => {
-      if (closed) throw storageErrors.STORAGE_UNAVAILABLE({ store: 'memory' })
-      resolve(operation())
-    })
+  // eslint-disable-next-line @typescript-eslint/require-await -- the promise carries what operation() throws
+  async function run<T>(operation: () => T): Promise<T> {
+    if (closed) throw storageErrors.STORAGE_UNAVAILABLE({ store: 'memory' })
+    return operation()
   }
 
   return {
@@ -65,11 +64,7 @@ export function createMemoryKeyValueStore(options: { clock: Clock; keyPrefix?: s
     runScript: (script, keys, args) =>
       run(() =>
         asLuaReply(
-          script.local(
-            data,
-            keys.map((key) => prefix + key),
-            args.map(String),
-          ),
+          script.local(data, prefix === '' ? keys : keys.map((key) => prefix + key), args.map(String)),
         ),
       ),
     ping: () => run(() => undefined),
@@ -90,5 +85,8 @@ function assertTtl(ttlMs: number | undefined): void {
 /** Redis turns a Lua number into an integer reply by truncation; doing the same keeps both bodies' answers equal. */
 function asLuaReply(result: ScriptResult): ScriptResult {
   if (typeof result === 'number') return Math.trunc(result) + 0 // + 0 turns -0 into 0
-  return Array.isArray(result) ? result.map(asLuaReply) : result
+  if (!Array.isArray(result)) return result
+  const reply: ScriptResult[] = new Array<ScriptResult>(result.length)
+  for (let i = 0; i < result.length; i++) reply[i] = asLuaReply(result[i] as ScriptResult)
+  return reply
 }

@@ -6,29 +6,46 @@ import { securityErrors } from './errors.js'
 import { intersect, permissionsOf } from './permissions.js'
 import { usersStore } from './store/users-store.js'
 
+interface VerifiedEntry {
+  token: string
+  claims: VerifiedAccessToken
+  /** Derived from the claims' roles and the tenant's custom roles; reused while those are the same map. */
+  permissions: { from: ReadonlyMap<string, readonly string[]>; list: string[] } | undefined
+}
+
 /**
  * Turns an `Authorization` header (or a WebSocket token) into a Principal, or fails with 401. Client-sent identity
  * headers are never read. Access tokens are checked against the shared revocation state on every request, so
  * logout, disabling a user or changing their roles takes effect at once on every node.
  */
 export function createAuthenticator(ctx: SecurityContext) {
-  // Signature checks dominate the cost of an authenticated request; a token already verified is remembered (by its
-  // exact text) until it expires. Revocation is still checked on every request below.
-  const verified = new Map<string, VerifiedAccessToken>()
+  // Signature checks dominate the cost of an authenticated request; a token already verified is remembered until it
+  // expires, with the permissions last derived from it. Revocation is still checked on every request below. Entries
+  // are found by the token's signature (hashing a whole token per request showed in profiles) and hold only when
+  // the whole text is the same.
+  const verified = new Map<string, VerifiedEntry>()
   const maxVerified = 10_000
+  const signatureOf = (token: string) => token.slice(token.lastIndexOf('.') + 1)
 
-  async function verifyCached(token: string): Promise<VerifiedAccessToken> {
-    const hit = verified.get(token)
-    if (hit && hit.exp * 1000 > ctx.clock.now()) return hit
-    verified.delete(token)
-    const claims = await ctx.tokens().verify(token)
-    if (verified.size >= maxVerified) verified.delete(verified.keys().next().value!)
-    verified.set(token, claims)
-    return claims
+  function cached(token: string): VerifiedEntry | undefined {
+    const signature = signatureOf(token)
+    const hit = verified.get(signature)
+    if (hit?.token !== token) return undefined
+    if (hit.claims.exp * 1000 > ctx.clock.now()) return hit
+    verified.delete(signature)
+    return undefined
   }
 
-  async function fromAccessToken(token: string): Promise<Principal> {
-    const claims = await verifyCached(token)
+  async function verify(token: string): Promise<VerifiedEntry> {
+    const entry: VerifiedEntry = { token, claims: await ctx.tokens().verify(token), permissions: undefined }
+    if (verified.size >= maxVerified) verified.delete(verified.keys().next().value!)
+    verified.set(signatureOf(token), entry)
+    return entry
+  }
+
+  async function fromAccessToken(token: string, hit = cached(token)): Promise<Principal> {
+    const entry = hit ?? (await verify(token))
+    const { claims } = entry
     const snapshot = await ctx.authState.read(claims.tid, claims.sub, claims.sid)
     if (
       snapshot.user.status !== 'active' ||
@@ -37,7 +54,12 @@ export function createAuthenticator(ctx: SecurityContext) {
     ) {
       throw securityErrors.INVALID_TOKEN({ reason: 'revoked' })
     }
-    const customRoles = await ctx.customRoles.get(ctx.db, claims.tid, snapshot.rolesVersion)
+    const customRoles =
+      ctx.customRoles.peek(claims.tid, snapshot.rolesVersion) ??
+      (await ctx.customRoles.get(ctx.db, claims.tid, snapshot.rolesVersion))
+    if (entry.permissions?.from !== customRoles) {
+      entry.permissions = { from: customRoles, list: permissionsOf(claims.roles, customRoles) }
+    }
     return {
       kind: 'user',
       tenantId: claims.tid,
@@ -45,7 +67,7 @@ export function createAuthenticator(ctx: SecurityContext) {
       apiKeyId: null,
       sessionId: claims.sid,
       roles: claims.roles,
-      permissions: permissionsOf(claims.roles, customRoles),
+      permissions: entry.permissions.list,
     }
   }
 
@@ -73,18 +95,37 @@ export function createAuthenticator(ctx: SecurityContext) {
     }
   }
 
+  async function fromHeader(header: string | undefined): Promise<Principal> {
+    const match = /^(Bearer|ApiKey) +([^\s]{1,8192})$/i.exec(header?.trim() ?? '')
+    if (!match) throw securityErrors.AUTH_REQUIRED()
+    return await (match[1]!.toLowerCase() === 'bearer' ? fromAccessToken(match[2]!) : fromApiKey(match[2]!))
+  }
+
   return {
     /** `Bearer <access token>` or `ApiKey <key>`; anything else is AUTH_REQUIRED. */
-    async authenticateHeader(header: string | undefined): Promise<Principal> {
-      const match = /^(Bearer|ApiKey) +([^\s]{1,8192})$/i.exec(header?.trim() ?? '')
-      if (!match) throw securityErrors.AUTH_REQUIRED()
-      return match[1]!.toLowerCase() === 'bearer' ? fromAccessToken(match[2]!) : fromApiKey(match[2]!)
+    authenticateHeader(header: string | undefined): Promise<Principal> {
+      const token = bearerToken(header)
+      const hit = token === undefined ? undefined : cached(token)
+      return hit ? fromAccessToken(hit.token, hit) : fromHeader(header)
     },
     /** A bare credential, as a WebSocket presents it: an API key if it looks like one, else an access token. */
     async authenticateToken(token: string): Promise<Principal> {
-      return token.startsWith('sk_') ? fromApiKey(token) : fromAccessToken(token)
+      return await (token.startsWith('sk_') ? fromApiKey(token) : fromAccessToken(token))
     },
   }
 }
 
 export type Authenticator = ReturnType<typeof createAuthenticator>
+
+/**
+ * The token of a `Bearer` header, found without a regular expression; only for a cache lookup, since a token
+ * found in the cache of verified tokens is known to be well formed.
+ */
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header.length < 8) return undefined
+  const value = header.trim()
+  if (value.charCodeAt(6) !== 32 || value.slice(0, 6).toLowerCase() !== 'bearer') return undefined
+  let start = 7
+  while (value.charCodeAt(start) === 32) start += 1
+  return value.slice(start)
+}

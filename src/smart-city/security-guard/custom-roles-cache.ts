@@ -6,12 +6,18 @@ import type { SecurityDb } from './store/tables.js'
  * shared version (see auth-state.ts) tells when to reload. Bounded: the least recently loaded tenant is dropped.
  */
 export interface CustomRolesCache {
+  /** The roles already loaded under this version, without waiting; undefined when they must be loaded. */
+  peek(tenantId: string, version: string): ReadonlyMap<string, readonly string[]> | undefined
   get(db: SecurityDb, tenantId: string, version: string): Promise<ReadonlyMap<string, readonly string[]>>
 }
 
 export function createCustomRolesCache(maxTenants = 10_000): CustomRolesCache {
   const entries = new Map<string, { version: string; roles: Map<string, string[]> }>()
   return {
+    peek(tenantId, version) {
+      const cached = entries.get(tenantId)
+      return cached?.version === version ? cached.roles : undefined
+    },
     async get(db, tenantId, version) {
       const cached = entries.get(tenantId)
       if (cached?.version === version) return cached.roles

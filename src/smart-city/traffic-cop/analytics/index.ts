@@ -1,4 +1,4 @@
 export { trafficAnalyticsMigration } from './migration.js'
-export { installTrafficAnalytics } from './record-responses.js'
+export { recordResponse } from './record-responses.js'
 export { trafficAnalyticsRoutes } from './routes.js'
 export { createTrafficAnalytics, type TrafficAnalytics } from './traffic-analytics.js'

@@ -1,16 +1,21 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { TrafficAnalytics } from './traffic-analytics.js'
 
-/** Counts every answered request; the route label is the template, so cardinality stays bounded. */
-export function installTrafficAnalytics(app: FastifyInstance, analytics: TrafficAnalytics): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    analytics.record({
-      tenantId: request.principal?.tenantId ?? null,
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: reply.statusCode,
-      latencyMs: reply.elapsedTime,
-    })
-    done()
+/**
+ * Counts one answered request (the gateway calls this once per response). `route` is the template, never the raw
+ * URL, so cardinality stays bounded.
+ */
+export function recordResponse(
+  analytics: TrafficAnalytics,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: string,
+): void {
+  analytics.record({
+    tenantId: request.principal?.tenantId ?? null,
+    method: request.method,
+    route,
+    status: reply.statusCode,
+    latencyMs: reply.elapsedTime,
   })
 }

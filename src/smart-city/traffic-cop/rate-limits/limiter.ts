@@ -44,11 +44,15 @@ class StoreDown extends Error {
   }
 }
 
-async function storeCall<T>(operation: () => Promise<T>): Promise<T> {
+const storeDown = (error: unknown): never => {
+  throw new StoreDown(error)
+}
+
+function storeCall<T>(operation: () => Promise<T>): Promise<T> {
   try {
-    return await operation()
+    return operation().catch(storeDown)
   } catch (error) {
-    throw new StoreDown(error)
+    return Promise.reject(new StoreDown(error))
   }
 }
 
@@ -56,18 +60,20 @@ interface Check extends GcraCheck {
   policy: CompiledPolicy
 }
 
-function checksFor(request: RateLimitRequest, policies: readonly CompiledPolicy[]): Check[] {
+function checksFor(request: RateLimitRequest, ...lists: (readonly CompiledPolicy[])[]): Check[] {
   const checks: Check[] = []
-  for (const policy of policies) {
-    if (!policy.matches(request.method, request.path)) continue
-    const subject = subjectOf(policy.scope, request)
-    if (subject === undefined) continue
-    checks.push({
-      key: `${policy.keyBase}:${subject}`,
-      limit: policy.limit,
-      windowMs: policy.windowMs,
-      policy,
-    })
+  for (const list of lists) {
+    for (const policy of list) {
+      if (!policy.matches(request.method, request.path)) continue
+      const subject = subjectOf(policy.scope, request)
+      if (subject === undefined) continue
+      checks.push({
+        key: `${policy.keyBase}:${subject}`,
+        limit: policy.limit,
+        windowMs: policy.windowMs,
+        policy,
+      })
+    }
   }
   return checks
 }
@@ -117,7 +123,7 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     }
     let entry = cache.peek(tenantId) ?? (await load(tenantId))
     for (let attempt = 0; ; attempt++) {
-      const checks = checksFor(request, [...deps.configPolicies, ...entry.policies])
+      const checks = checksFor(request, deps.configPolicies, entry.policies)
       const version =
         attempt < maxStaleRetries ? { key: policyVersionKey(tenantId), expected: entry.version } : undefined
       const decision = await run(checks, version)
