@@ -81,8 +81,9 @@ describeOnProfiles('rate-limit GCRA script', (profile) => {
     checks: GcraCheck[],
     version?: { key: string; expected: string | null },
   ): Promise<GcraVerdict> {
-    const call = gcraCall(clock.now(), checks, version)
-    return parseGcraReply(await kv.runScript(gcraScript, call.keys, call.args))
+    const now = clock.now()
+    const call = gcraCall(now, checks, version)
+    return parseGcraReply(await kv.runScript(gcraScript, call.keys, call.args), now, checks)
   }
 
   for (const { title, limit, windowMs, steps } of table) {
@@ -124,6 +125,25 @@ describeOnProfiles('rate-limit GCRA script', (profile) => {
     await kv.set(versionKey, 'v2')
     expect(await decide([check], { key: versionKey, expected: null })).toEqual({ stale: true })
     expect(await decide([check], { key: versionKey, expected: 'v2' })).toMatchObject({ admitted: false })
+  })
+
+  it('decides several keys under a policy version, and a stale one changes none of them', async () => {
+    const versionKey = uniqueName('ver')
+    await kv.set(versionKey, 'v1')
+    const checks = [
+      { key: uniqueName('rl'), limit: 2, windowMs: 60_000 },
+      { key: uniqueName('rl'), limit: 3, windowMs: 60_000 },
+    ]
+    expect(await decide(checks, { key: versionKey, expected: 'v0' })).toEqual({ stale: true })
+    const first = await decide(checks, { key: versionKey, expected: 'v1' })
+    expect(first).toMatchObject({ admitted: true, keys: [{ remaining: 1 }, { remaining: 2 }] })
+    await decide(checks, { key: versionKey, expected: 'v1' })
+    const refused = await decide(checks, { key: versionKey, expected: 'v1' })
+    expect(refused).toMatchObject({
+      admitted: false,
+      keys: [{ admits: false }, { admits: true, remaining: 0 }],
+    })
+    expect(await decide([checks[1]!])).toMatchObject({ admitted: true, keys: [{ remaining: 0 }] })
   })
 
   it('a state key expires only after it is full again, with a margin', async () => {

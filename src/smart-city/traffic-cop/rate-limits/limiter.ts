@@ -1,6 +1,6 @@
 import type { Clock } from '../../../kernel/clock.js'
 import type { Logger } from '../../../kernel/logger.js'
-import type { KeyValueStore } from '../../../ports/key-value-store.js'
+import type { KeyValueStore, ScriptResult } from '../../../ports/key-value-store.js'
 import { type CompiledPolicy, type RateLimitRequest, subjectOf } from './compiled-policy.js'
 import { rateLimitErrors } from './errors.js'
 import { type GcraCheck, type GcraKeyVerdict, gcraCall, gcraScript, parseGcraReply } from './gcra-script.js'
@@ -44,14 +44,6 @@ class StoreDown extends Error {
   }
 }
 
-async function storeCall<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation()
-  } catch (error) {
-    throw new StoreDown(error)
-  }
-}
-
 interface Check extends GcraCheck {
   policy: CompiledPolicy
 }
@@ -72,24 +64,29 @@ function checksFor(request: RateLimitRequest, policies: readonly CompiledPolicy[
   return checks
 }
 
+/** Admitted: the key with the fewest remaining (then the latest reset) binds; refused: the latest retry. */
+function bindingIndex(verdicts: GcraKeyVerdict[], admitted: boolean): number {
+  let best = 0
+  for (let i = 1; i < verdicts.length; i++) {
+    const a = verdicts[best]!
+    const b = verdicts[i]!
+    if (admitted) {
+      if (b.remaining < a.remaining || (b.remaining === a.remaining && b.resetMs > a.resetMs)) best = i
+    } else if (!b.admits && (a.admits || b.retryMs > a.retryMs)) best = i
+  }
+  return best
+}
+
 function toDecision(checks: Check[], verdicts: GcraKeyVerdict[], admitted: boolean): RateLimitDecision {
-  const pairs = checks.map((check, i) => ({ check, verdict: verdicts[i]! }))
-  const refusing = pairs.filter((p) => !p.verdict.admits)
-  const binding = admitted
-    ? pairs.reduce((a, b) =>
-        b.verdict.remaining < a.verdict.remaining ||
-        (b.verdict.remaining === a.verdict.remaining && b.verdict.resetMs > a.verdict.resetMs)
-          ? b
-          : a,
-      )
-    : refusing.reduce((a, b) => (b.verdict.retryMs > a.verdict.retryMs ? b : a))
+  const i = bindingIndex(verdicts, admitted)
+  const verdict = verdicts[i]!
   return {
     allowed: admitted,
-    policy: binding.check.policy.label,
-    limit: binding.check.limit,
-    remaining: admitted ? binding.verdict.remaining : 0,
-    resetSeconds: Math.ceil(binding.verdict.resetMs / 1000),
-    retryAfterSeconds: admitted ? 0 : Math.max(1, Math.ceil(binding.verdict.retryMs / 1000)),
+    policy: checks[i]!.policy.label,
+    limit: checks[i]!.limit,
+    remaining: admitted ? verdict.remaining : 0,
+    resetSeconds: Math.ceil(verdict.resetMs / 1000),
+    retryAfterSeconds: admitted ? 0 : Math.max(1, Math.ceil(verdict.retryMs / 1000)),
   }
 }
 
@@ -102,7 +99,12 @@ export function createLimiter(deps: LimiterDeps): Limiter {
   const cache = createPoliciesCache()
 
   async function load(tenantId: string): Promise<CachedPolicies> {
-    const version = await storeCall(() => deps.keyValue.get(policyVersionKey(tenantId)))
+    let version: string | null
+    try {
+      version = await deps.keyValue.get(policyVersionKey(tenantId))
+    } catch (error) {
+      throw new StoreDown(error)
+    }
     const entry = { version, policies: await deps.loadTenantPolicies(tenantId) }
     cache.put(tenantId, entry)
     return entry
@@ -131,9 +133,15 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     version: { key: string; expected: string | null } | undefined,
   ): Promise<RateLimitDecision | null | 'stale'> {
     if (checks.length === 0 && version === undefined) return null
-    const call = gcraCall(deps.clock.now(), checks, version)
-    const reply = await storeCall(() => deps.keyValue.runScript(gcraScript, call.keys, call.args))
-    const verdict = parseGcraReply(reply)
+    const now = deps.clock.now()
+    const call = gcraCall(now, checks, version)
+    let reply: ScriptResult
+    try {
+      reply = await deps.keyValue.runScript(gcraScript, call.keys, call.args)
+    } catch (error) {
+      throw new StoreDown(error)
+    }
+    const verdict = parseGcraReply(reply, now, checks)
     if (verdict.stale) return 'stale'
     return checks.length === 0 ? null : toDecision(checks, verdict.keys, verdict.admitted)
   }

@@ -1,0 +1,69 @@
+/**
+ * GCRA (generic cell rate algorithm) for one key, the arithmetic that `gcra-script.ts` runs in Lua and in memory.
+ *
+ * Why GCRA rather than a sliding log: one small value per key whatever the limit (a log keeps `limit` entries),
+ * two commands per key, an exact retry time, and refusals cost nothing. Its semantics: `limit` requests may arrive
+ * at once, after which one more is admitted every `window / limit`; so a key is never admitted more than at that
+ * rate plus the initial burst of `limit` (a token bucket of `limit` tokens refilled at `limit` per window).
+ *
+ * State per key: the theoretical arrival time TAT = a + b/limit ms, stored as "a:b" with whole numbers, so the
+ * arithmetic is exact and identical in Lua (doubles holding integers below 2^53) and in JavaScript. A request at
+ * `now` is admitted when TAT' - now <= window, where TAT' = max(TAT, now) + window/limit; admitting stores TAT'.
+ * The key's expiry is only garbage collection (its content decides): it outlives TAT by a margin, so the platform
+ * clock (which supplies `now`) and the store's own clock may differ.
+ */
+export const gcraExpiryMarginMs = 60_000
+
+export interface GcraCheck {
+  key: string
+  limit: number
+  windowMs: number
+}
+
+export interface GcraKeyVerdict {
+  admits: boolean
+  /** Requests still admitted at once after this one (0 when refused). */
+  remaining: number
+  /** Ms until the key is full again. */
+  resetMs: number
+  /** Ms until the key would admit (0 when it admits). */
+  retryMs: number
+}
+
+/** A key's verdict and TAT' = `tat` + `tatRest`/limit, which admitting stores as "tat:tatRest". */
+export interface GcraStep extends GcraKeyVerdict {
+  tat: number
+  tatRest: number
+}
+
+/** One request at `now` against a key holding `stored` (null when absent); the Lua body computes the same. */
+export function gcraStep(stored: string | null, now: number, limit: number, windowMs: number): GcraStep {
+  let a = now
+  let b = 0
+  if (stored !== null) {
+    const sep = stored.indexOf(':')
+    let sa = Number(stored.slice(0, sep))
+    let sb = Number(stored.slice(sep + 1))
+    if (sb >= limit) {
+      sa += 1
+      sb = 0
+    }
+    if (sa > now || (sa === now && sb > 0)) {
+      a = sa
+      b = sb
+    }
+  }
+  let tat = a + Math.floor(windowMs / limit)
+  let tatRest = b + (windowMs % limit)
+  if (tatRest >= limit) {
+    tat += 1
+    tatRest -= limit
+  }
+  const up = tatRest > 0 ? 1 : 0
+  if (tat - now < windowMs || (tat - now === windowMs && tatRest === 0)) {
+    const remaining = Math.floor(((now + windowMs - tat) * limit - tatRest) / windowMs)
+    return { admits: true, remaining, resetMs: tat - now + up, retryMs: 0, tat, tatRest }
+  }
+  const resetMs = a - now + (b > 0 ? 1 : 0)
+  return { admits: false, remaining: 0, resetMs, retryMs: tat - windowMs - now + up, tat, tatRest }
+}
