@@ -110,13 +110,10 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     return entry
   }
 
-  async function decide(request: RateLimitRequest): Promise<RateLimitDecision | null> {
-    const tenantId = request.principal?.tenantId
-    if (tenantId === undefined) {
-      const checks = checksFor(request, deps.configPolicies)
-      const decision = await run(checks, undefined)
-      return decision === 'stale' ? null : decision
-    }
+  async function decideForTenant(
+    request: RateLimitRequest,
+    tenantId: string,
+  ): Promise<RateLimitDecision | null> {
     let entry = cache.peek(tenantId) ?? (await load(tenantId))
     for (let attempt = 0; ; attempt++) {
       const checks = checksFor(request, [...deps.configPolicies, ...entry.policies])
@@ -146,17 +143,24 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     return checks.length === 0 ? null : toDecision(checks, verdict.keys, verdict.admitted)
   }
 
+  function storeDown(error: unknown, request: RateLimitRequest): null {
+    if (!(error instanceof StoreDown)) throw error
+    const route = `${request.method} ${request.path}`
+    if (deps.onStoreError === 'closed' || alwaysClosed.has(route))
+      throw rateLimitErrors.RATE_LIMIT_UNAVAILABLE({}, error.cause)
+    deps.logger.warn({ err: error.cause, route }, 'rate limiter store unavailable; request admitted')
+    return null
+  }
+
   return {
     async check(request) {
+      const tenantId = request.principal?.tenantId
       try {
-        return await decide(request)
+        if (tenantId !== undefined) return await decideForTenant(request, tenantId)
+        const decision = await run(checksFor(request, deps.configPolicies), undefined)
+        return decision === 'stale' ? null : decision
       } catch (error) {
-        if (!(error instanceof StoreDown)) throw error
-        const route = `${request.method} ${request.path}`
-        if (deps.onStoreError === 'closed' || alwaysClosed.has(route))
-          throw rateLimitErrors.RATE_LIMIT_UNAVAILABLE({}, error.cause)
-        deps.logger.warn({ err: error.cause, route }, 'rate limiter store unavailable; request admitted')
-        return null
+        return storeDown(error, request)
       }
     },
   }
