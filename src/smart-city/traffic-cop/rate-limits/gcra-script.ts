@@ -1,5 +1,13 @@
 import type { KeyValueScript, LocalKeyValueOps, ScriptResult } from '../../../ports/key-value-store.js'
-import { type GcraCheck, type GcraKeyVerdict, gcraExpiryMarginMs, gcraStep } from './gcra.js'
+import {
+  type GcraCheck,
+  type GcraKeyVerdict,
+  gcraArg,
+  gcraExpiryMarginMs,
+  gcraState,
+  gcraStep,
+  gcraTimeArg,
+} from './gcra.js'
 
 export { type GcraCheck, type GcraKeyVerdict, gcraExpiryMarginMs } from './gcra.js'
 
@@ -10,13 +18,14 @@ export { type GcraCheck, type GcraKeyVerdict, gcraExpiryMarginMs } from './gcra.
  * ARGV[1]: now (ms, platform clock). ARGV[2]: '1' when the decision is conditional on the tenant's policy version,
  * else '0'. When '1': KEYS[1] is the version key and ARGV[3] its expected value ('' = absent); the state keys (one
  * per (policy, subject)) follow in KEYS, and after ARGV[2] or ARGV[3] come, per state key, its limit and window ms.
+ * Numbers (now, limits, windows) are hexadecimal whole numbers, like the stored states.
  * Returns -1 when the version differs (nothing changed); otherwise the state each key held before this request
  * (nil when absent): the value itself for one state key, an array for several. The caller derives every verdict
  * from those states with `gcraStep`, the same arithmetic, so Redis does only the decision and the writes, and
  * replies with as little as it can.
  */
 const lua = `
-local now = tonumber(ARGV[1])
+local now = tonumber(ARGV[1], 16)
 local first, base = 1, 2
 if ARGV[2] == '1' then
   if (redis.call('GET', KEYS[1]) or '') ~= ARGV[3] then return -1 end
@@ -27,7 +36,7 @@ local function step(key, limit, window)
   local a, b = now, 0
   if v then
     local sep = string.find(v, ':', 1, true)
-    local sa, sb = tonumber(string.sub(v, 1, sep - 1)), tonumber(string.sub(v, sep + 1))
+    local sa, sb = tonumber(string.sub(v, 1, sep - 1), 16), tonumber(string.sub(v, sep + 1), 16)
     if sb >= limit then sa, sb = sa + 1, 0 end
     if sa > now or (sa == now and sb > 0) then a, b = sa, sb end
   end
@@ -35,16 +44,16 @@ local function step(key, limit, window)
   if nb >= limit then na, nb = na + 1, nb - limit end
   local up = nb > 0 and 1 or 0
   if na - now > window or (na - now == window and up == 1) then return v end
-  return v, string.format('%d:%d', na, nb), na - now + up + ${gcraExpiryMarginMs}
+  return v, string.format('%x:%x', na, nb), na - now + up + ${gcraExpiryMarginMs}
 end
 if first == #KEYS then
-  local v, state, ttl = step(KEYS[first], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]))
+  local v, state, ttl = step(KEYS[first], tonumber(ARGV[base + 1], 16), tonumber(ARGV[base + 2], 16))
   if state then redis.call('SET', KEYS[first], state, 'PX', ttl) end
   return v
 end
 local values, writes, all = {}, {}, true
 for i = first, #KEYS do
-  local v, state, ttl = step(KEYS[i], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]))
+  local v, state, ttl = step(KEYS[i], tonumber(ARGV[base + 1], 16), tonumber(ARGV[base + 2], 16))
   base = base + 2
   values[#values + 1] = v
   if not state then
@@ -61,7 +70,7 @@ return values
 `
 
 function local(ops: LocalKeyValueOps, keys: string[], args: string[]): ScriptResult {
-  const now = Number(args[0])
+  const now = parseInt(args[0]!, 16)
   const versioned = args[1] === '1'
   if (versioned && (ops.get(keys[0]!) ?? '') !== args[2]) return -1
   const first = versioned ? 1 : 0
@@ -73,12 +82,12 @@ function local(ops: LocalKeyValueOps, keys: string[], args: string[]): ScriptRes
     const step = gcraStep(
       value,
       now,
-      Number(args[base + 2 * (i - first)]),
-      Number(args[base + 2 * (i - first) + 1]),
+      parseInt(args[base + 2 * (i - first)]!, 16),
+      parseInt(args[base + 2 * (i - first) + 1]!, 16),
     )
     values.push(value)
     const ttl = step.resetMs + gcraExpiryMarginMs
-    if (step.admits) writes.push([keys[i]!, `${step.tat}:${step.tatRest}`, ttl])
+    if (step.admits) writes.push([keys[i]!, gcraState(step), ttl])
   }
   if (writes.length === values.length) for (const [key, value, ttl] of writes) ops.set(key, value, ttl)
   return values.length === 1 ? (values[0] ?? null) : values
@@ -93,9 +102,9 @@ export function gcraCall(
   now: number,
   checks: readonly GcraCheck[],
   version: { key: string; expected: string | null } | undefined,
-): { keys: string[]; args: (string | number)[] } {
+): { keys: string[]; args: string[] } {
   const keys: string[] = []
-  const args: (string | number)[] = [now]
+  const args: string[] = [gcraTimeArg(now)]
   if (version === undefined) args.push('0')
   else {
     keys.push(version.key)
@@ -103,7 +112,7 @@ export function gcraCall(
   }
   for (const check of checks) {
     keys.push(check.key)
-    args.push(check.limit, check.windowMs)
+    args.push(gcraArg(check.limit), gcraArg(check.windowMs))
   }
   return { keys, args }
 }
