@@ -24,15 +24,14 @@ export { type GcraCheck, type GcraKeyVerdict, gcraExpiryMarginMs } from './gcra.
  * from those states with `gcraStep`, the same arithmetic, so Redis does only the decision and the writes, and
  * replies with as little as it can.
  */
-const lua = `
-local now = tonumber(ARGV[1], 16)
-local first, base = 1, 2
-if ARGV[2] == '1' then
-  if (redis.call('GET', KEYS[1]) or '') ~= ARGV[3] then return -1 end
-  first, base = 2, 3
-end
-local function step(key, limit, window)
-  local v = redis.call('GET', key)
+/**
+ * One GCRA step in Lua for KEYS[i] with its limit and window from ARGV[base + 1] and ARGV[base + 2]: leaves the
+ * stored state in `v` and, when the key admits, its new state in `state` and that state's expiry in `ttl`. It is
+ * pasted inline twice below (a Lua function would be a closure made on every call).
+ */
+const luaStep = (i: string) => `
+  local limit, window = tonumber(ARGV[base + 1], 16), tonumber(ARGV[base + 2], 16)
+  local v = redis.call('GET', KEYS[${i}])
   local a, b = now, 0
   if v then
     local sep = string.find(v, ':', 1, true)
@@ -43,17 +42,26 @@ local function step(key, limit, window)
   local na, nb = a + math.floor(window / limit), b + window % limit
   if nb >= limit then na, nb = na + 1, nb - limit end
   local up = nb > 0 and 1 or 0
-  if na - now > window or (na - now == window and up == 1) then return v end
-  return v, string.format('%x:%x', na, nb), na - now + up + ${gcraExpiryMarginMs}
+  local state, ttl
+  if na - now < window or (na - now == window and up == 0) then
+    state, ttl = string.format('%x:%x', na, nb), na - now + up + ${gcraExpiryMarginMs}
+  end`
+
+const lua = `
+local now = tonumber(ARGV[1], 16)
+local first, base = 1, 2
+if ARGV[2] == '1' then
+  if (redis.call('GET', KEYS[1]) or '') ~= ARGV[3] then return -1 end
+  first, base = 2, 3
 end
 if first == #KEYS then
-  local v, state, ttl = step(KEYS[first], tonumber(ARGV[base + 1], 16), tonumber(ARGV[base + 2], 16))
+  ${luaStep('first')}
   if state then redis.call('SET', KEYS[first], state, 'PX', ttl) end
   return v
 end
 local values, writes, all = {}, {}, true
 for i = first, #KEYS do
-  local v, state, ttl = step(KEYS[i], tonumber(ARGV[base + 1], 16), tonumber(ARGV[base + 2], 16))
+  ${luaStep('i')}
   base = base + 2
   values[#values + 1] = v
   if not state then
