@@ -5,6 +5,7 @@ import {
   type GcraCheck,
   type GcraVerdict,
   gcraCall,
+  gcraExpiryMarginMs,
   gcraScript,
   parseGcraReply,
 } from '../../src/smart-city/traffic-cop/rate-limits/gcra-script.js'
@@ -146,11 +147,22 @@ describeOnProfiles('rate-limit GCRA script', (profile) => {
     expect(await decide([checks[1]!])).toMatchObject({ admitted: true, keys: [{ remaining: 0 }] })
   })
 
-  it('a state key expires only after it is full again, with a margin', async () => {
+  it('a state key outlives its TAT by one to two margins, and keeps its expiry while that holds', async () => {
     const key = uniqueName('rl')
-    await decide([{ key, limit: 2, windowMs: 10_000 }])
-    const ttl = await kv.ttl(key)
-    expect(ttl).toBeGreaterThan(5_000)
-    expect(ttl).toBeLessThanOrEqual(65_000)
+    const check = { key, limit: 2, windowMs: 10_000 }
+    await decide([check])
+    const ttl = (await kv.ttl(key))!
+    expect(ttl).toBeGreaterThan(5_000 + gcraExpiryMarginMs)
+    expect(ttl).toBeLessThanOrEqual(5_000 + 2 * gcraExpiryMarginMs)
+    await decide([check])
+    expect(await kv.ttl(key)).toBeLessThanOrEqual(ttl)
+    await kv.set(key, (await kv.get(key))!, { ttlMs: 30_000 })
+    clock.advance(1)
+    const refused = await decide([check])
+    expect(refused).toMatchObject({ admitted: false })
+    expect(await kv.ttl(key)).toBeLessThanOrEqual(30_000)
+    clock.advance(5_000)
+    await decide([check])
+    expect(await kv.ttl(key)).toBeGreaterThan(10_000 + gcraExpiryMarginMs)
   })
 })

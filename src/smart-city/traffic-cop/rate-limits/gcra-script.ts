@@ -3,6 +3,7 @@ import {
   type GcraCheck,
   type GcraKeyVerdict,
   gcraArg,
+  gcraExpiry,
   gcraExpiryMarginMs,
   gcraState,
   gcraStep,
@@ -26,8 +27,9 @@ export { type GcraCheck, type GcraKeyVerdict, gcraExpiryMarginMs } from './gcra.
  */
 /**
  * One GCRA step in Lua for KEYS[i] with its limit and window from ARGV[base + 1] and ARGV[base + 2]: leaves the
- * stored state in `v` and, when the key admits, its new state in `state` and that state's expiry in `ttl`. It is
- * pasted inline twice below (a Lua function would be a closure made on every call).
+ * stored state in `v` and, when the key admits, its new state in `state` and in `ttl` the expiry to set (false to
+ * keep the current one; see `gcraExpiry`). It is pasted inline twice below (a Lua function would be a closure made
+ * on every call).
  */
 const luaStep = (i: string) => `
   local limit, window = tonumber(ARGV[base + 1], 16), tonumber(ARGV[base + 2], 16)
@@ -45,6 +47,7 @@ const luaStep = (i: string) => `
   local state, ttl
   if na - now < window or (na - now == window and up == 0) then
     state, ttl = string.format('%x:%x', na, nb), na - now + up + ${gcraExpiryMarginMs}
+    if v and redis.call('PTTL', KEYS[${i}]) >= ttl then ttl = false else ttl = ttl + ${gcraExpiryMarginMs} end
   end`
 
 const lua = `
@@ -56,7 +59,11 @@ if ARGV[2] == '1' then
 end
 if first == #KEYS then
   ${luaStep('first')}
-  if state then redis.call('SET', KEYS[first], state, 'PX', ttl) end
+  if ttl then
+    redis.call('SET', KEYS[first], state, 'PX', ttl)
+  elseif state then
+    redis.call('SET', KEYS[first], state, 'KEEPTTL')
+  end
   return v
 end
 local values, writes, all = {}, {}, true
@@ -72,7 +79,13 @@ for i = first, #KEYS do
   end
 end
 if all then
-  for w = 1, #writes, 3 do redis.call('SET', writes[w], writes[w + 1], 'PX', writes[w + 2]) end
+  for w = 1, #writes, 3 do
+    if writes[w + 2] then
+      redis.call('SET', writes[w], writes[w + 1], 'PX', writes[w + 2])
+    else
+      redis.call('SET', writes[w], writes[w + 1], 'KEEPTTL')
+    end
+  end
 end
 return values
 `
@@ -94,8 +107,9 @@ function local(ops: LocalKeyValueOps, keys: string[], args: string[]): ScriptRes
       parseInt(args[base + 2 * (i - first) + 1]!, 16),
     )
     values.push(value)
-    const ttl = step.resetMs + gcraExpiryMarginMs
-    if (step.admits) writes.push([keys[i]!, gcraState(step), ttl])
+    if (!step.admits) continue
+    const remaining = value === null ? -2 : ops.pttl(keys[i]!)
+    writes.push([keys[i]!, gcraState(step), gcraExpiry(step, remaining) ?? remaining])
   }
   if (writes.length === values.length) for (const [key, value, ttl] of writes) ops.set(key, value, ttl)
   return values.length === 1 ? (values[0] ?? null) : values

@@ -2,7 +2,7 @@
  * GCRA (generic cell rate algorithm) for one key, the arithmetic that `gcra-script.ts` runs in Lua and in memory.
  *
  * Why GCRA rather than a sliding log: one small value per key whatever the limit (a log keeps `limit` entries),
- * two commands per key, an exact retry time, and refusals cost nothing. Its semantics: `limit` requests may arrive
+ * a read and a write per key, an exact retry time, and refusals cost nothing. Its semantics: `limit` requests may arrive
  * at once, after which one more is admitted every `window / limit`; so a key is never admitted more than at that
  * rate plus the initial burst of `limit` (a token bucket of `limit` tokens refilled at `limit` per window).
  *
@@ -10,8 +10,10 @@
  * (Lua reads and writes hexadecimal several times faster than decimal, and every decision does both), so the
  * arithmetic is exact and identical in Lua (doubles holding integers below 2^53) and in JavaScript. A request at
  * `now` is admitted when TAT' - now <= window, where TAT' = max(TAT, now) + window/limit; admitting stores TAT'.
- * The key's expiry is only garbage collection (its content decides): it outlives TAT by a margin, so the platform
- * clock (which supplies `now`) and the store's own clock may differ.
+ * The key's expiry is only garbage collection (its content decides): it outlives TAT by at least a margin, so the
+ * platform clock (which supplies `now`) and the store's own clock may differ. Setting an expiry costs Redis about as
+ * much as the rest of a decision, so a write keeps the key's expiry while it still outlives TAT' by the margin and
+ * otherwise sets it to outlive TAT' by two margins (at most one refresh per margin of time on a busy key).
  */
 export const gcraExpiryMarginMs = 60_000
 
@@ -67,6 +69,15 @@ export function gcraStep(stored: string | null, now: number, limit: number, wind
   }
   const resetMs = a - now + (b > 0 ? 1 : 0)
   return { admits: false, remaining: 0, resetMs, retryMs: tat - windowMs - now + up, tat, tatRest }
+}
+
+/**
+ * The expiry to give a key that admits with `step` and has `remaining` ms left (negative: none): `undefined` keeps
+ * the current one.
+ */
+export function gcraExpiry(step: GcraStep, remaining: number): number | undefined {
+  const needed = step.resetMs + gcraExpiryMarginMs
+  return remaining >= needed ? undefined : needed + gcraExpiryMarginMs
 }
 
 /** The stored form of TAT = `tat` + `tatRest`/limit. */
