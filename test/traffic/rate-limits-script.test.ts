@@ -5,6 +5,7 @@ import {
   type GcraCheck,
   type GcraVerdict,
   gcraCall,
+  gcraExpiryMarginMs,
   gcraScript,
   parseGcraReply,
 } from '../../src/smart-city/traffic-cop/rate-limits/gcra-script.js'
@@ -81,8 +82,9 @@ describeOnProfiles('rate-limit GCRA script', (profile) => {
     checks: GcraCheck[],
     version?: { key: string; expected: string | null },
   ): Promise<GcraVerdict> {
-    const call = gcraCall(clock.now(), checks, version)
-    return parseGcraReply(await kv.runScript(gcraScript, call.keys, call.args))
+    const now = clock.now()
+    const call = gcraCall(now, checks, version)
+    return parseGcraReply(await kv.runScript(gcraScript, call.keys, call.args), now, checks)
   }
 
   for (const { title, limit, windowMs, steps } of table) {
@@ -126,11 +128,41 @@ describeOnProfiles('rate-limit GCRA script', (profile) => {
     expect(await decide([check], { key: versionKey, expected: 'v2' })).toMatchObject({ admitted: false })
   })
 
-  it('a state key expires only after it is full again, with a margin', async () => {
+  it('decides several keys under a policy version, and a stale one changes none of them', async () => {
+    const versionKey = uniqueName('ver')
+    await kv.set(versionKey, 'v1')
+    const checks = [
+      { key: uniqueName('rl'), limit: 2, windowMs: 60_000 },
+      { key: uniqueName('rl'), limit: 3, windowMs: 60_000 },
+    ]
+    expect(await decide(checks, { key: versionKey, expected: 'v0' })).toEqual({ stale: true })
+    const first = await decide(checks, { key: versionKey, expected: 'v1' })
+    expect(first).toMatchObject({ admitted: true, keys: [{ remaining: 1 }, { remaining: 2 }] })
+    await decide(checks, { key: versionKey, expected: 'v1' })
+    const refused = await decide(checks, { key: versionKey, expected: 'v1' })
+    expect(refused).toMatchObject({
+      admitted: false,
+      keys: [{ admits: false }, { admits: true, remaining: 0 }],
+    })
+    expect(await decide([checks[1]!])).toMatchObject({ admitted: true, keys: [{ remaining: 0 }] })
+  })
+
+  it('a state key outlives its TAT by one to two margins, and keeps its expiry while that holds', async () => {
     const key = uniqueName('rl')
-    await decide([{ key, limit: 2, windowMs: 10_000 }])
-    const ttl = await kv.ttl(key)
-    expect(ttl).toBeGreaterThan(5_000)
-    expect(ttl).toBeLessThanOrEqual(65_000)
+    const check = { key, limit: 2, windowMs: 10_000 }
+    await decide([check])
+    const ttl = (await kv.ttl(key))!
+    expect(ttl).toBeGreaterThan(5_000 + gcraExpiryMarginMs)
+    expect(ttl).toBeLessThanOrEqual(5_000 + 2 * gcraExpiryMarginMs)
+    await decide([check])
+    expect(await kv.ttl(key)).toBeLessThanOrEqual(ttl)
+    await kv.set(key, (await kv.get(key))!, { ttlMs: 30_000 })
+    clock.advance(1)
+    const refused = await decide([check])
+    expect(refused).toMatchObject({ admitted: false })
+    expect(await kv.ttl(key)).toBeLessThanOrEqual(30_000)
+    clock.advance(5_000)
+    await decide([check])
+    expect(await kv.ttl(key)).toBeGreaterThan(10_000 + gcraExpiryMarginMs)
   })
 })

@@ -37,12 +37,13 @@ export function openRedisConnection(url: string, role: string): RedisConnection 
 
   return {
     client,
-    async call(command) {
-      if (closed) throw storageErrors.STORAGE_UNAVAILABLE({ store: 'redis' })
+    // Not async, and no closure per call: this wraps every command on the hot path (rate-limit decisions).
+    call(command) {
+      if (closed) return Promise.reject(storageErrors.STORAGE_UNAVAILABLE({ store: 'redis' }))
       try {
-        return await command(client)
+        return command(client).catch(rethrowAsStorageError)
       } catch (error) {
-        throw toStorageError(error)
+        return rejectAsStorageError(error)
       }
     },
     async close() {
@@ -53,6 +54,15 @@ export function openRedisConnection(url: string, role: string): RedisConnection 
       else client.disconnect()
     },
   }
+}
+
+function rethrowAsStorageError(error: unknown): never {
+  throw toStorageError(error)
+}
+
+// eslint-disable-next-line @typescript-eslint/require-await -- turns a synchronous throw into a rejected promise
+async function rejectAsStorageError(error: unknown): Promise<never> {
+  throw toStorageError(error)
 }
 
 export function toStorageError(error: unknown): unknown {

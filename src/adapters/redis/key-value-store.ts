@@ -58,9 +58,9 @@ export function createRedisKeyValueStore(options: { url: string; keyPrefix?: str
       if (remaining === -2) return undefined
       return remaining === -1 ? null : remaining
     },
-    async runScript(script, keys, args) {
-      const prefixed = keys.map((key) => prefix + key)
-      return toScriptResult(await connection.call((redis) => runScript(redis, script, prefixed, args)))
+    runScript(script, keys, args) {
+      const prefixed = prefix === '' ? keys : keys.map((key) => prefix + key)
+      return connection.call((redis) => runScript(redis, script, prefixed, args)).then(toScriptResult)
     },
     async ping() {
       await connection.call((redis) => redis.ping())

@@ -57,18 +57,16 @@ export type ScriptRunner = (
  */
 export function createScriptRunner(): ScriptRunner {
   const shas = new Map<string, { lua: string; sha: string }>()
-  return async (client, script, keys, args) => {
+  return (client, script, keys, args) => {
     let cached = shas.get(script.name)
     if (cached?.lua !== script.lua) {
       cached = { lua: script.lua, sha: createHash('sha1').update(script.lua).digest('hex') }
       shas.set(script.name, cached)
     }
-    try {
-      return await client.evalsha(cached.sha, keys.length, ...keys, ...args)
-    } catch (error) {
+    return client.evalsha(cached.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-      return await client.eval(script.lua, keys.length, ...keys, ...args)
-    }
+      return client.eval(script.lua, keys.length, ...keys, ...args)
+    })
   }
 }
 

@@ -5,6 +5,7 @@ import type { Principal } from '../../../kernel/principal.js'
 export interface CompiledPolicy {
   /** `config:<name>` for platform-wide policies, `<name>` for the tenant's own. */
   label: string
+  /** Where the policy's GCRA states live (`tc:gcra:`, not the `tc:rl:` of the decimal states they replaced). */
   keyBase: string
   scope: RateLimitScope
   limit: number
@@ -34,7 +35,7 @@ export function compilePolicy(policy: NamedRateLimitPolicy, tenantId: string | n
   const matchers = policy.routes.map(routeMatcher)
   return {
     label: tenantId === null ? `config:${policy.name}` : policy.name,
-    keyBase: tenantId === null ? `tc:rl:c:${policy.name}` : `tc:rl:t:${tenantId}:${policy.name}`,
+    keyBase: tenantId === null ? `tc:gcra:c:${policy.name}` : `tc:gcra:t:${tenantId}:${policy.name}`,
     scope: policy.scope,
     limit: policy.limit,
     windowMs: policy.windowSeconds * 1000,

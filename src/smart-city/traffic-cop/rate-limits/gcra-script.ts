@@ -1,119 +1,121 @@
 import type { KeyValueScript, LocalKeyValueOps, ScriptResult } from '../../../ports/key-value-store.js'
+import {
+  type GcraCheck,
+  type GcraKeyVerdict,
+  gcraArg,
+  gcraExpiry,
+  gcraExpiryMarginMs,
+  gcraState,
+  gcraStep,
+  gcraTimeArg,
+} from './gcra.js'
+
+export { type GcraCheck, type GcraKeyVerdict, gcraExpiryMarginMs } from './gcra.js'
 
 /**
- * GCRA (generic cell rate algorithm) over several keys in one atomic step: check every key, then commit all of
- * them only if every one admits, so a refused request consumes nothing anywhere.
+ * GCRA (see gcra.ts) over several keys in one atomic step: check every key, then commit all of them only if every
+ * one admits, so a refused request consumes nothing anywhere.
  *
- * Why GCRA rather than a sliding log: one small value per key whatever the limit (a log keeps `limit` entries),
- * two commands per key, an exact retry time, and refusals cost nothing. Its semantics: `limit` requests may arrive
- * at once, after which one more is admitted every `window / limit`; so a key is never admitted more than at that
- * rate plus the initial burst of `limit` (a token bucket of `limit` tokens refilled at `limit` per window).
- *
- * State per key: the theoretical arrival time TAT = a + b/limit ms, stored as "a:b" with whole numbers, so the
- * arithmetic is exact and identical in Lua (doubles holding integers below 2^53) and in JavaScript. A request at
- * `now` is admitted when TAT' - now <= window, where TAT' = max(TAT, now) + window/limit; admitting stores TAT'.
- * The key's expiry is only garbage collection (its content decides): it outlives TAT by a margin, so the platform
- * clock (which supplies `now`) and the store's own clock may differ.
- *
- * KEYS[1]: the tenant's policy version; KEYS[2..n]: one state key per (policy, subject).
- * ARGV[1]: now (ms, platform clock); ARGV[2]: '1' to require KEYS[1] to equal ARGV[3] ('' = absent), else '0';
- * then per state key i (from 2): ARGV[2i] limit, ARGV[2i+1] window ms.
- * Returns {-1} when the version differs (nothing changed); otherwise {admitted, then per state key: admits (1/0),
- * remaining after this request, ms until the key is full again, ms until it would admit (0 when it admits)}.
+ * ARGV[1]: now (ms, platform clock). ARGV[2]: '1' when the decision is conditional on the tenant's policy version,
+ * else '0'. When '1': KEYS[1] is the version key and ARGV[3] its expected value ('' = absent); the state keys (one
+ * per (policy, subject)) follow in KEYS, and after ARGV[2] or ARGV[3] come, per state key, its limit and window ms.
+ * Numbers (now, limits, windows) are hexadecimal whole numbers, like the stored states.
+ * Returns -1 when the version differs (nothing changed); otherwise the state each key held before this request
+ * (nil when absent): the value itself for one state key, an array for several. The caller derives every verdict
+ * from those states with `gcraStep`, the same arithmetic, so Redis does only the decision and the writes, and
+ * replies with as little as it can.
  */
-export const gcraExpiryMarginMs = 60_000
-
-const lua = `
-local now = tonumber(ARGV[1])
-if ARGV[2] == '1' and (redis.call('GET', KEYS[1]) or '') ~= ARGV[3] then return {-1} end
-local out, all, writes = {1}, 1, {}
-for i = 2, #KEYS do
-  local limit, window = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+/**
+ * One GCRA step in Lua for KEYS[i] with its limit and window from ARGV[base + 1] and ARGV[base + 2]: leaves the
+ * stored state in `v` and, when the key admits, its new state in `state` and in `ttl` the expiry to set (false to
+ * keep the current one; see `gcraExpiry`). It is pasted inline twice below (a Lua function would be a closure made
+ * on every call).
+ */
+const luaStep = (i: string) => `
+  local limit, window = tonumber(ARGV[base + 1], 16), tonumber(ARGV[base + 2], 16)
+  local v = redis.call('GET', KEYS[${i}])
   local a, b = now, 0
-  local v = redis.call('GET', KEYS[i])
   if v then
     local sep = string.find(v, ':', 1, true)
-    local sa, sb = tonumber(string.sub(v, 1, sep - 1)), tonumber(string.sub(v, sep + 1))
+    local sa, sb = tonumber(string.sub(v, 1, sep - 1), 16), tonumber(string.sub(v, sep + 1), 16)
     if sb >= limit then sa, sb = sa + 1, 0 end
     if sa > now or (sa == now and sb > 0) then a, b = sa, sb end
   end
   local na, nb = a + math.floor(window / limit), b + window % limit
   if nb >= limit then na, nb = na + 1, nb - limit end
   local up = nb > 0 and 1 or 0
-  if na - now < window or (na - now == window and nb == 0) then
-    local reset = na - now + up
-    local remaining = math.floor(((now + window - na) * limit - nb) / window)
-    local n = #out
-    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = 1, remaining, reset, 0
-    writes[i] = {string.format('%d:%d', na, nb), reset + ${gcraExpiryMarginMs}}
-  else
-    all = 0
-    local bup = b > 0 and 1 or 0
-    local n = #out
-    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = 0, 0, a - now + bup, na - window - now + up
+  local state, ttl
+  if na - now < window or (na - now == window and up == 0) then
+    state, ttl = string.format('%x:%x', na, nb), na - now + up + ${gcraExpiryMarginMs}
+    if v and redis.call('PTTL', KEYS[${i}]) >= ttl then ttl = false else ttl = ttl + ${gcraExpiryMarginMs} end
+  end`
+
+const lua = `
+local now = tonumber(ARGV[1], 16)
+local first, base = 1, 2
+if ARGV[2] == '1' then
+  if (redis.call('GET', KEYS[1]) or '') ~= ARGV[3] then return -1 end
+  first, base = 2, 3
+end
+if first == #KEYS then
+  ${luaStep('first')}
+  if ttl then
+    redis.call('SET', KEYS[first], state, 'PX', ttl)
+  elseif state then
+    redis.call('SET', KEYS[first], state, 'KEEPTTL')
+  end
+  return v
+end
+local values, writes, all = {}, {}, true
+for i = first, #KEYS do
+  ${luaStep('i')}
+  base = base + 2
+  values[#values + 1] = v
+  if not state then
+    all = false
+  elseif all then
+    local w = #writes
+    writes[w + 1], writes[w + 2], writes[w + 3] = KEYS[i], state, ttl
   end
 end
-if all == 1 then
-  for i, w in pairs(writes) do redis.call('SET', KEYS[i], w[1], 'PX', w[2]) end
-else
-  out[1] = 0
+if all then
+  for w = 1, #writes, 3 do
+    if writes[w + 2] then
+      redis.call('SET', writes[w], writes[w + 1], 'PX', writes[w + 2])
+    else
+      redis.call('SET', writes[w], writes[w + 1], 'KEEPTTL')
+    end
+  end
 end
-return out
+return values
 `
 
-function readState(ops: LocalKeyValueOps, key: string, now: number, limit: number): [number, number] {
-  const value = ops.get(key)
-  if (value === null) return [now, 0]
-  const sep = value.indexOf(':')
-  let a = Number(value.slice(0, sep))
-  let b = Number(value.slice(sep + 1))
-  if (b >= limit) [a, b] = [a + 1, 0]
-  return a > now || (a === now && b > 0) ? [a, b] : [now, 0]
-}
-
 function local(ops: LocalKeyValueOps, keys: string[], args: string[]): ScriptResult {
-  const now = Number(args[0])
-  if (args[1] === '1' && (ops.get(keys[0]!) ?? '') !== args[2]) return [-1]
-  const out: number[] = [1]
+  const now = parseInt(args[0]!, 16)
+  const versioned = args[1] === '1'
+  if (versioned && (ops.get(keys[0]!) ?? '') !== args[2]) return -1
+  const first = versioned ? 1 : 0
+  const base = versioned ? 3 : 2
+  const values: (string | null)[] = []
   const writes: [string, string, number][] = []
-  let all = true
-  for (let i = 1; i < keys.length; i++) {
-    const limit = Number(args[2 * i + 1])
-    const window = Number(args[2 * i + 2])
-    const [a, b] = readState(ops, keys[i]!, now, limit)
-    let na = a + Math.floor(window / limit)
-    let nb = b + (window % limit)
-    if (nb >= limit) [na, nb] = [na + 1, nb - limit]
-    const up = nb > 0 ? 1 : 0
-    if (na - now < window || (na - now === window && nb === 0)) {
-      const reset = na - now + up
-      const remaining = Math.floor(((now + window - na) * limit - nb) / window)
-      out.push(1, remaining, reset, 0)
-      writes.push([keys[i]!, `${na}:${nb}`, reset + gcraExpiryMarginMs])
-    } else {
-      all = false
-      out.push(0, 0, a - now + (b > 0 ? 1 : 0), na - window - now + up)
-    }
+  for (let i = first; i < keys.length; i++) {
+    const value = ops.get(keys[i]!)
+    const step = gcraStep(
+      value,
+      now,
+      parseInt(args[base + 2 * (i - first)]!, 16),
+      parseInt(args[base + 2 * (i - first) + 1]!, 16),
+    )
+    values.push(value)
+    if (!step.admits) continue
+    const remaining = value === null ? -2 : ops.pttl(keys[i]!)
+    writes.push([keys[i]!, gcraState(step), gcraExpiry(step, remaining) ?? remaining])
   }
-  if (all) for (const [key, value, ttl] of writes) ops.set(key, value, ttl)
-  else out[0] = 0
-  return out
+  if (writes.length === values.length) for (const [key, value, ttl] of writes) ops.set(key, value, ttl)
+  return values.length === 1 ? (values[0] ?? null) : values
 }
 
 export const gcraScript: KeyValueScript = { name: 'tc-rate-limit-gcra', lua, local }
-
-export interface GcraCheck {
-  key: string
-  limit: number
-  windowMs: number
-}
-
-export interface GcraKeyVerdict {
-  admits: boolean
-  remaining: number
-  resetMs: number
-  retryMs: number
-}
 
 export type GcraVerdict = { stale: true } | { stale: false; admitted: boolean; keys: GcraKeyVerdict[] }
 
@@ -122,24 +124,34 @@ export function gcraCall(
   now: number,
   checks: readonly GcraCheck[],
   version: { key: string; expected: string | null } | undefined,
-): { keys: string[]; args: (string | number)[] } {
-  const keys = [version?.key ?? 'tc:rl:ver:-', ...checks.map((c) => c.key)]
-  const args: (string | number)[] = [now, version ? '1' : '0', version?.expected ?? '']
-  for (const check of checks) args.push(check.limit, check.windowMs)
+): { keys: string[]; args: string[] } {
+  const keys: string[] = []
+  const args: string[] = [gcraTimeArg(now)]
+  if (version === undefined) args.push('0')
+  else {
+    keys.push(version.key)
+    args.push('1', version.expected ?? '')
+  }
+  for (const check of checks) {
+    keys.push(check.key)
+    args.push(gcraArg(check.limit), gcraArg(check.windowMs))
+  }
   return { keys, args }
 }
 
-export function parseGcraReply(reply: ScriptResult): GcraVerdict {
-  const values = (Array.isArray(reply) ? reply : []).map(Number)
-  if (values[0] === -1) return { stale: true }
+/** The verdict for `checks` at `now` from the script's reply to `gcraCall(now, checks, …)`. */
+export function parseGcraReply(reply: ScriptResult, now: number, checks: readonly GcraCheck[]): GcraVerdict {
+  if (reply === -1) return { stale: true }
+  const several = Array.isArray(reply)
+  if (several !== (checks.length !== 1)) throw new TypeError('unexpected rate-limit script reply')
   const keys: GcraKeyVerdict[] = []
-  for (let i = 1; i + 3 < values.length; i += 4) {
-    keys.push({
-      admits: values[i] === 1,
-      remaining: values[i + 1]!,
-      resetMs: values[i + 2]!,
-      retryMs: values[i + 3]!,
-    })
+  let admitted = true
+  for (let i = 0; i < checks.length; i++) {
+    const state = several ? reply[i] : reply
+    if (state !== null && typeof state !== 'string') throw new TypeError('unexpected rate-limit script reply')
+    const step = gcraStep(state, now, checks[i]!.limit, checks[i]!.windowMs)
+    admitted &&= step.admits
+    keys.push(step)
   }
-  return { stale: false, admitted: values[0] === 1, keys }
+  return { stale: false, admitted, keys }
 }

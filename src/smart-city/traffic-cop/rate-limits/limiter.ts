@@ -1,6 +1,6 @@
 import type { Clock } from '../../../kernel/clock.js'
 import type { Logger } from '../../../kernel/logger.js'
-import type { KeyValueStore } from '../../../ports/key-value-store.js'
+import type { KeyValueStore, ScriptResult } from '../../../ports/key-value-store.js'
 import { type CompiledPolicy, type RateLimitRequest, subjectOf } from './compiled-policy.js'
 import { rateLimitErrors } from './errors.js'
 import { type GcraCheck, type GcraKeyVerdict, gcraCall, gcraScript, parseGcraReply } from './gcra-script.js'
@@ -44,18 +44,6 @@ class StoreDown extends Error {
   }
 }
 
-const storeDown = (error: unknown): never => {
-  throw new StoreDown(error)
-}
-
-function storeCall<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return operation().catch(storeDown)
-  } catch (error) {
-    return Promise.reject(new StoreDown(error))
-  }
-}
-
 interface Check extends GcraCheck {
   policy: CompiledPolicy
 }
@@ -78,24 +66,29 @@ function checksFor(request: RateLimitRequest, ...lists: (readonly CompiledPolicy
   return checks
 }
 
+/** Admitted: the key with the fewest remaining (then the latest reset) binds; refused: the latest retry. */
+function bindingIndex(verdicts: GcraKeyVerdict[], admitted: boolean): number {
+  let best = 0
+  for (let i = 1; i < verdicts.length; i++) {
+    const a = verdicts[best]!
+    const b = verdicts[i]!
+    if (admitted) {
+      if (b.remaining < a.remaining || (b.remaining === a.remaining && b.resetMs > a.resetMs)) best = i
+    } else if (!b.admits && (a.admits || b.retryMs > a.retryMs)) best = i
+  }
+  return best
+}
+
 function toDecision(checks: Check[], verdicts: GcraKeyVerdict[], admitted: boolean): RateLimitDecision {
-  const pairs = checks.map((check, i) => ({ check, verdict: verdicts[i]! }))
-  const refusing = pairs.filter((p) => !p.verdict.admits)
-  const binding = admitted
-    ? pairs.reduce((a, b) =>
-        b.verdict.remaining < a.verdict.remaining ||
-        (b.verdict.remaining === a.verdict.remaining && b.verdict.resetMs > a.verdict.resetMs)
-          ? b
-          : a,
-      )
-    : refusing.reduce((a, b) => (b.verdict.retryMs > a.verdict.retryMs ? b : a))
+  const i = bindingIndex(verdicts, admitted)
+  const verdict = verdicts[i]!
   return {
     allowed: admitted,
-    policy: binding.check.policy.label,
-    limit: binding.check.limit,
-    remaining: admitted ? binding.verdict.remaining : 0,
-    resetSeconds: Math.ceil(binding.verdict.resetMs / 1000),
-    retryAfterSeconds: admitted ? 0 : Math.max(1, Math.ceil(binding.verdict.retryMs / 1000)),
+    policy: checks[i]!.policy.label,
+    limit: checks[i]!.limit,
+    remaining: admitted ? verdict.remaining : 0,
+    resetSeconds: Math.ceil(verdict.resetMs / 1000),
+    retryAfterSeconds: admitted ? 0 : Math.max(1, Math.ceil(verdict.retryMs / 1000)),
   }
 }
 
@@ -108,19 +101,21 @@ export function createLimiter(deps: LimiterDeps): Limiter {
   const cache = createPoliciesCache()
 
   async function load(tenantId: string): Promise<CachedPolicies> {
-    const version = await storeCall(() => deps.keyValue.get(policyVersionKey(tenantId)))
+    let version: string | null
+    try {
+      version = await deps.keyValue.get(policyVersionKey(tenantId))
+    } catch (error) {
+      throw new StoreDown(error)
+    }
     const entry = { version, policies: await deps.loadTenantPolicies(tenantId) }
     cache.put(tenantId, entry)
     return entry
   }
 
-  async function decide(request: RateLimitRequest): Promise<RateLimitDecision | null> {
-    const tenantId = request.principal?.tenantId
-    if (tenantId === undefined) {
-      const checks = checksFor(request, deps.configPolicies)
-      const decision = await run(checks, undefined)
-      return decision === 'stale' ? null : decision
-    }
+  async function decideForTenant(
+    request: RateLimitRequest,
+    tenantId: string,
+  ): Promise<RateLimitDecision | null> {
     let entry = cache.peek(tenantId) ?? (await load(tenantId))
     for (let attempt = 0; ; attempt++) {
       const checks = checksFor(request, deps.configPolicies, entry.policies)
@@ -137,24 +132,37 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     version: { key: string; expected: string | null } | undefined,
   ): Promise<RateLimitDecision | null | 'stale'> {
     if (checks.length === 0 && version === undefined) return null
-    const call = gcraCall(deps.clock.now(), checks, version)
-    const reply = await storeCall(() => deps.keyValue.runScript(gcraScript, call.keys, call.args))
-    const verdict = parseGcraReply(reply)
+    const now = deps.clock.now()
+    const call = gcraCall(now, checks, version)
+    let reply: ScriptResult
+    try {
+      reply = await deps.keyValue.runScript(gcraScript, call.keys, call.args)
+    } catch (error) {
+      throw new StoreDown(error)
+    }
+    const verdict = parseGcraReply(reply, now, checks)
     if (verdict.stale) return 'stale'
     return checks.length === 0 ? null : toDecision(checks, verdict.keys, verdict.admitted)
   }
 
+  function storeDown(error: unknown, request: RateLimitRequest): null {
+    if (!(error instanceof StoreDown)) throw error
+    const route = `${request.method} ${request.path}`
+    if (deps.onStoreError === 'closed' || alwaysClosed.has(route))
+      throw rateLimitErrors.RATE_LIMIT_UNAVAILABLE({}, error.cause)
+    deps.logger.warn({ err: error.cause, route }, 'rate limiter store unavailable; request admitted')
+    return null
+  }
+
   return {
     async check(request) {
+      const tenantId = request.principal?.tenantId
       try {
-        return await decide(request)
+        if (tenantId !== undefined) return await decideForTenant(request, tenantId)
+        const decision = await run(checksFor(request, deps.configPolicies), undefined)
+        return decision === 'stale' ? null : decision
       } catch (error) {
-        if (!(error instanceof StoreDown)) throw error
-        const route = `${request.method} ${request.path}`
-        if (deps.onStoreError === 'closed' || alwaysClosed.has(route))
-          throw rateLimitErrors.RATE_LIMIT_UNAVAILABLE({}, error.cause)
-        deps.logger.warn({ err: error.cause, route }, 'rate limiter store unavailable; request admitted')
-        return null
+        return storeDown(error, request)
       }
     },
   }
