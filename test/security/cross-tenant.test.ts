@@ -75,6 +75,8 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
       payload: { pattern: 'victim.*', target: { kind: 'mailbox', mailbox: 'victim-box' } },
     })
     victimSubscriptionId = subscription.json<{ id: string }>().id
+    // Settle the outbox (the victim's workflow.started event) so nothing changes the victim's rows mid-sweep.
+    await node.services.postOffice.dispatcher.runOnce()
   })
 
   it('every id-bearing route answers 404 to another tenant, and the victim tenant is unchanged', async () => {
