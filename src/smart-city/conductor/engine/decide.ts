@@ -8,6 +8,7 @@ import {
   isTerminal,
   type StepError,
   type StepState,
+  type StepStatus,
 } from './state.js'
 
 /**
@@ -649,26 +650,27 @@ class Decision {
 
   // ---- step endings -------------------------------------------------------------------------------------------
 
-  private complete(stepId: string, s: StepState, output: unknown): void {
-    s.status = 'completed'
-    s.output = output
+  /** Ends a step in `status`: it no longer has a task, a wake-up or a deadline. */
+  private end(s: StepState, status: StepStatus): void {
+    s.status = status
     s.endedAt = this.now
-    delete s.error
     delete s.taskId
     delete s.wakeAt
     delete s.deadlineAt
+  }
+
+  private complete(stepId: string, s: StepState, output: unknown): void {
+    this.end(s, 'completed')
+    s.output = output
+    delete s.error
     const step = this.index.byId.get(stepId)
     if (step?.type === 'task' && step.compensate) this.state.completed.push(stepId)
     this.record('step.completed', stepId, { output })
   }
 
   private failStep(stepId: string, s: StepState, error: StepError): void {
-    s.status = 'failed'
+    this.end(s, 'failed')
     s.error = error
-    s.endedAt = this.now
-    delete s.taskId
-    delete s.wakeAt
-    delete s.deadlineAt
     this.record('step.failed', stepId, { error, attempt: s.attempt })
   }
 
@@ -681,11 +683,7 @@ class Decision {
     const s = this.state.steps[stepId]
     if (!s || !['running', 'waiting', 'retrying'].includes(s.status)) return
     this.cancelWork(s)
-    s.status = 'cancelled'
-    s.endedAt = this.now
-    delete s.taskId
-    delete s.wakeAt
-    delete s.deadlineAt
+    this.end(s, 'cancelled')
     this.record('step.cancelled', stepId)
   }
 
