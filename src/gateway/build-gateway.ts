@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import cors from '@fastify/cors'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { cityManagerRoutes } from '../smart-city/city-manager/routes.js'
@@ -35,7 +35,7 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   const logger: FastifyBaseLogger = platform.logger
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyChildLogger,
     genReqId: requestIdFrom(platform.ids),
     requestIdHeader: false,
