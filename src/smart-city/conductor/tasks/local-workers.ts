@@ -27,6 +27,7 @@ export class PermanentTaskError extends Error {
 }
 
 const idlePollMs = 1000
+const stopGraceMs = 10_000
 
 export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, workerId: string) {
   const handlers = new Map<string, TaskHandler>()
@@ -135,10 +136,16 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
       started = true
       kick()
     },
+    /** Waits for running handlers, at most `stopGraceMs`; a handler still running then keeps its lease to expire. */
     async stop(): Promise<void> {
       started = false
       timer?.cancel()
-      await Promise.allSettled([...inFlight])
+      let grace: NodeJS.Timeout | undefined
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => (grace = setTimeout(resolve, stopGraceMs))),
+      ])
+      clearTimeout(grace)
     },
     lease,
   }
