@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely'
+import type { QueryCreator, Transaction } from 'kysely'
 import type { AnyDatabase } from '../../../ports/sql-database.js'
 import type { DefinitionStore } from '../definitions/store.js'
 import type { WorkflowDefinition } from '../definitions/types.js'
@@ -182,43 +182,53 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
   async function persist(unit: Unit, row: ExecutionsTable, result: DecisionResult): Promise<void> {
     const { execution } = result
     const seq = Number(row.seq)
-    if (result.history.length > 0) {
-      await unit.trx
-        .insertInto('cd_history')
-        .values(
-          result.history.map((entry, index) => ({
-            execution_id: row.id,
-            seq: seq + index + 1,
-            tenant_id: row.tenant_id,
-            type: entry.type,
-            step_id: entry.stepId ?? null,
-            data: entry.data === undefined ? null : JSON.stringify(entry.data),
-            at: unit.now,
-          })),
-        )
-        .execute()
-    }
+    const history = result.history.map((entry, index) => ({
+      execution_id: row.id,
+      seq: seq + index + 1,
+      tenant_id: row.tenant_id,
+      type: entry.type,
+      step_id: entry.stepId ?? null,
+      data: entry.data === undefined ? null : JSON.stringify(entry.data),
+      at: unit.now,
+    }))
+    const tasks = result.effects.flatMap((effect) =>
+      effect.kind === 'create-task' ? [taskRow(unit, taskOfEffect(row, effect))] : [],
+    )
     const terminal = isTerminal(execution.status)
     await publishStatus(unit, row, execution)
-    await unit.trx
-      .updateTable('cd_executions')
-      .set({
-        status: execution.status,
-        state: JSON.stringify(execution.state),
-        output: execution.output === undefined ? null : JSON.stringify(execution.output),
-        error: execution.error === undefined ? null : JSON.stringify(execution.error),
-        deadline_at: execution.deadlineAt ?? null,
-        wake_at: result.wakeAt ?? null,
-        seq: seq + result.history.length,
-        updated_at: unit.now,
-        ended_at: terminal ? (row.ended_at ?? unit.now) : null,
-      })
-      .where('id', '=', row.id)
-      .execute()
+    const update = {
+      status: execution.status,
+      state: JSON.stringify(execution.state),
+      output: execution.output === undefined ? null : JSON.stringify(execution.output),
+      error: execution.error === undefined ? null : JSON.stringify(execution.error),
+      deadline_at: execution.deadlineAt ?? null,
+      wake_at: result.wakeAt ?? null,
+      seq: seq + result.history.length,
+      updated_at: unit.now,
+      ended_at: terminal ? (row.ended_at ?? unit.now) : null,
+    }
+    if (postgres) {
+      // One round trip: history and new tasks ride along with the state update as data-modifying CTEs.
+      let writer = unit.trx as unknown as QueryCreator<ConductorTables>
+      if (history.length > 0) {
+        writer = writer.with('h', (db) =>
+          db.insertInto('cd_history').values(history).returning('seq'),
+        )
+      }
+      if (tasks.length > 0) {
+        writer = writer.with('t', (db) => db.insertInto('cd_tasks').values(tasks).returning('id'))
+      }
+      await writer.updateTable('cd_executions').set(update).where('id', '=', row.id).execute()
+    } else {
+      if (history.length > 0) await unit.trx.insertInto('cd_history').values(history).execute()
+      if (tasks.length > 0) await unit.trx.insertInto('cd_tasks').values(tasks).execute()
+      await unit.trx.updateTable('cd_executions').set(update).where('id', '=', row.id).execute()
+    }
     // Only after progress: a due time the decision just left as it was would otherwise be swept again and again.
     if (result.wakeAt !== undefined && result.wakeAt <= unit.now && result.history.length > 0)
       unit.wake = true
-    for (const effect of result.effects) await applyEffect(unit, row, effect)
+    for (const effect of result.effects)
+      if (effect.kind !== 'create-task') await applyEffect(unit, row, effect)
     if (terminal && !isTerminal(row.status as ExecutionStatus) && row.parent_id) {
       unit.wake = true
       await unit.trx
@@ -273,18 +283,7 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
   async function applyEffect(unit: Unit, row: ExecutionsTable, effect: Effect): Promise<void> {
     switch (effect.kind) {
       case 'create-task':
-        await createTask(unit, {
-          id: effect.taskId,
-          tenantId: row.tenant_id,
-          executionId: row.id,
-          stepId: effect.stepId,
-          purpose: effect.purpose,
-          attempt: effect.attempt,
-          maxAttempts: 1,
-          type: effect.type,
-          input: effect.input,
-          createdBy: row.started_by,
-        })
+        await createTask(unit, taskOfEffect(row, effect))
         return
       case 'cancel-task':
         await unit.trx
@@ -320,6 +319,13 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
   }
 
   async function createTask(unit: Unit, task: TaskInit): Promise<TasksTable> {
+    const row = taskRow(unit, task)
+    await unit.trx.insertInto('cd_tasks').values(row).execute()
+    return row
+  }
+
+  /** The row of a new task, leased at once when this node handles its type; recorded in the unit for after commit. */
+  function taskRow(unit: Unit, task: TaskInit): TasksTable {
     const leaseTo = unit.lease?.types.has(task.type) ? unit.lease : undefined
     const row: TasksTable = {
       id: task.id,
@@ -343,7 +349,6 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
       updated_at: unit.now,
       completed_at: null,
     }
-    await unit.trx.insertInto('cd_tasks').values(row).execute()
     unit.created.push(row)
     if (leaseTo) unit.leased.push(row)
     return row
@@ -383,6 +388,21 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
   }
 
   return { transition, createExecution, createTask }
+}
+
+function taskOfEffect(row: ExecutionsTable, effect: Extract<Effect, { kind: 'create-task' }>): TaskInit {
+  return {
+    id: effect.taskId,
+    tenantId: row.tenant_id,
+    executionId: row.id,
+    stepId: effect.stepId,
+    purpose: effect.purpose,
+    attempt: effect.attempt,
+    maxAttempts: 1,
+    type: effect.type,
+    input: effect.input,
+    createdBy: row.started_by,
+  }
 }
 
 export interface TaskInit {
