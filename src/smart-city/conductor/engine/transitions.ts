@@ -211,9 +211,7 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
       // One round trip: history and new tasks ride along with the state update as data-modifying CTEs.
       let writer = unit.trx as unknown as QueryCreator<ConductorTables>
       if (history.length > 0) {
-        writer = writer.with('h', (db) =>
-          db.insertInto('cd_history').values(history).returning('seq'),
-        )
+        writer = writer.with('h', (db) => db.insertInto('cd_history').values(history).returning('seq'))
       }
       if (tasks.length > 0) {
         writer = writer.with('t', (db) => db.insertInto('cd_tasks').values(tasks).returning('id'))
