@@ -64,7 +64,7 @@ export interface PlatformConfig {
     healthCheckIntervalMs: number
   }
   conductor: { sweepIntervalMs: number; workerConcurrency: number; leaseSeconds: number }
-  /** Modules loaded at start-up that extend the platform (task handlers for now). */
+  /** Modules loaded at start-up; each registers what it brings (task handlers) through its plugin context. */
   plugins: string[]
   postOffice: {
     visibilitySeconds: number

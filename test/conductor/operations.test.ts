@@ -200,6 +200,24 @@ describeOnProfiles('Conductor operations and compensation', (profile) => {
     expect(reused.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED')
   })
 
+  it('lists executions newest first, page by page', async () => {
+    const name = uniqueWorkflow('listed')
+    await h.define({ name, steps: [{ id: 'w', type: 'human' }] })
+    const started: string[] = []
+    for (let i = 0; i < 3; i++) {
+      started.push((await h.start(name)).id)
+      h.clock.advance(1)
+    }
+    const first = (await h.call('GET', `/api/v1/executions?workflow=${name}&limit=2`)).json()
+    expect(first.items.map((e: { id: string }) => e.id)).toEqual([started[2], started[1]])
+    const cursor = encodeURIComponent(first.nextCursor)
+    const second = (
+      await h.call('GET', `/api/v1/executions?workflow=${name}&limit=2&cursor=${cursor}`)
+    ).json()
+    expect(second.items.map((e: { id: string }) => e.id)).toEqual([started[0]])
+    expect(second.nextCursor).toBeNull()
+  })
+
   it('keeps a running execution on the version it started with', async () => {
     const name = uniqueWorkflow('pinned')
     await h.define({

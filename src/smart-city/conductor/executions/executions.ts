@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
-import { decodeCursor, encodeCursor, type PageRequest, pageSize } from '../../../kernel/pagination.js'
+import type { PageRequest } from '../../../kernel/pagination.js'
+import { pageByCreation } from '../../../ports/sql-pagination.js'
 import type { Principal } from '../../../kernel/principal.js'
 import type { DefinitionStore } from '../definitions/store.js'
 import { type ExecutionEvent, TransitionRefused } from '../engine/decide.js'
@@ -110,32 +111,11 @@ export function createExecutions(
     get: (principal: Principal, id: string) => load(principal.tenantId, id),
     operate,
 
-    async list(principal: Principal, filter: { workflow?: string; status?: string } & PageRequest) {
-      const limit = pageSize(filter.limit)
-      const after = decodeCursor(filter.cursor)
-      let query = db
-        .selectFrom('cd_executions')
-        .selectAll()
-        .where('tenant_id', '=', principal.tenantId)
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
+    list(principal: Principal, filter: { workflow?: string; status?: string } & PageRequest) {
+      let query = db.selectFrom('cd_executions').selectAll().where('tenant_id', '=', principal.tenantId)
       if (filter.workflow !== undefined) query = query.where('workflow', '=', filter.workflow)
       if (filter.status !== undefined) query = query.where('status', '=', filter.status)
-      if (after) {
-        query = query.where((eb) =>
-          eb.or([
-            eb('created_at', '<', after.at),
-            eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)]),
-          ]),
-        )
-      }
-      const rows = await query.execute()
-      const items = rows.slice(0, limit)
-      const last = items.at(-1)
-      const nextCursor =
-        rows.length > limit && last ? encodeCursor({ at: Number(last.created_at), id: last.id }) : null
-      return { items, nextCursor }
+      return pageByCreation(query, filter, (row) => row, true)
     },
 
     async history(principal: Principal, id: string, page: { after?: number; limit?: number }) {
