@@ -1,6 +1,7 @@
 // Durable workflow step transitions per second. Run: npm run bench:conductor
-// 1. PostgreSQL (fsync on, the server's defaults): the Conductor in this process, WORKFLOWS concurrent workflows of
-//    STEPS in-process no-op task steps each; every step is one committed transition (state, history, next task).
+// 1. PostgreSQL (fsync on, the server's defaults): the Conductor in this process keeps WORKFLOWS workflows of STEPS
+//    in-process no-op task steps running (a finished one is replaced at once); every step is a committed
+//    transition (task, state, history, next task).
 //    Peer: pgbench on the same database, a single-statement INSERT per transaction with the same number of
 //    clients, run just before.
 // 2. Embedded: the same workload on a SQLite file (WAL, synchronous=NORMAL: the embedded default).
@@ -14,7 +15,8 @@ import { createPlatform } from '../dist/platform.js'
 
 const baseUrl = process.env.SYMPHAINY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const workflows = Number(process.env.WORKFLOWS ?? 8)
-const steps = Number(process.env.STEPS ?? 100)
+const steps = Number(process.env.STEPS ?? 10)
+const warmupSeconds = Number(process.env.WARMUP_SECONDS ?? 2)
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 
 function pgbenchTps(clients) {
@@ -48,38 +50,57 @@ function pgbenchTps(clients) {
   return Number(/tps = ([\d.]+)/.exec(output)[1])
 }
 
+/**
+ * Closed loop: WORKFLOWS slots each keep one workflow of STEPS no-op task steps running; the last step's handler
+ * starts the slot's next workflow. Counts step transitions (task completions, each committed before the next
+ * step's handler runs) during the measured window, after a warm-up.
+ */
 async function runEngine(env) {
   const config = loadConfig({
     env: {
       LOG_LEVEL: 'warn',
       SYMPHAINY_FILES_URL: 'memory:',
-      SYMPHAINY_CONDUCTOR_WORKER_CONCURRENCY: String(Math.max(16, workflows)),
+      SYMPHAINY_CONDUCTOR_WORKER_CONCURRENCY: String(Math.max(16, workflows * 2)),
       ...env,
     },
   })
   const platform = await createPlatform(config)
   try {
     const { conductor } = platform.services
-    conductor.registerHandler('bench.noop', async (input) => input)
     const principal = { tenantId: 'bench-tenant', userId: 'bench' }
+    let stepsDone = 0
+    let running = true
+    const failures = []
+    const startOne = (slot) =>
+      conductor.executions.start(principal, 'bench', { input: { slot } }).catch((error) => failures.push(error))
+    conductor.registerHandler('bench.noop', async (input) => {
+      stepsDone++
+      return input
+    })
+    conductor.registerHandler('bench.last', async (input) => {
+      stepsDone++
+      if (running) void startOne(input.slot)
+      return input
+    })
     const definition = {
       name: 'bench',
-      steps: Array.from({ length: steps }, (_, i) => ({ id: `s${i}`, type: 'task', task: 'bench.noop' })),
+      steps: Array.from({ length: steps }, (_, i) => ({
+        id: `s${i}`,
+        type: 'task',
+        task: i === steps - 1 ? 'bench.last' : 'bench.noop',
+      })),
     }
     await conductor.definitions.create(principal, definition)
+    await Promise.all(Array.from({ length: workflows }, (_, slot) => startOne(slot)))
+    await new Promise((resolve) => setTimeout(resolve, warmupSeconds * 1000))
+    const before = stepsDone
     const started = performance.now()
-    const ids = []
-    for (let i = 0; i < workflows; i++) {
-      ids.push((await conductor.executions.start(principal, 'bench', { input: { i } })).row.id)
-    }
-    for (;;) {
-      const rows = await Promise.all(ids.map((id) => conductor.executions.get(principal, id)))
-      if (rows.every((r) => r.status === 'completed')) break
-      if (rows.some((r) => r.status === 'failed')) throw new Error('a benchmark workflow failed')
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    const elapsed = (performance.now() - started) / 1000
-    return (workflows * steps) / elapsed
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+    const rate = (stepsDone - before) / ((performance.now() - started) / 1000)
+    running = false
+    if (failures.length > 0) throw failures[0]
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    return rate
   } finally {
     await platform.close()
   }

@@ -37,6 +37,7 @@ export function createConductorService(deps: ConductorDeps) {
   let stopped = false
 
   function afterCommit(unit: Unit): void {
+    if (unit.states.length > 0) runner.stateCache.put(unit.states)
     if (unit.leased.length > 0) workers.run(unit.leased)
     const queued = unit.created.filter((task) => task.status === 'queued')
     if (queued.length > 0) {

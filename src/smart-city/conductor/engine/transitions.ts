@@ -1,10 +1,11 @@
-import type { QueryCreator, Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { AnyDatabase } from '../../../ports/sql-database.js'
 import type { DefinitionStore } from '../definitions/store.js'
 import type { WorkflowDefinition } from '../definitions/types.js'
 import { conductorErrors } from '../errors.js'
 import { type ConductorDeps, maxSubworkflowDepth } from '../module.js'
-import type { ConductorTables, ExecutionsTable, TasksTable } from '../tables.js'
+import type { ConductorTables, ExecutionsTable, HistoryTable, TasksTable } from '../tables.js'
+import { type CachedState, createStateCache } from './state-cache.js'
 import {
   decide,
   type DecisionResult,
@@ -41,6 +42,8 @@ export interface Unit {
   wake: boolean
   /** Events were written to the outbox: wake its dispatchers after commit. */
   published: boolean
+  /** Execution states this unit wrote, parsed, for the state cache once the unit commits. */
+  states: CachedState[]
 }
 
 export interface NewExecution {
@@ -56,11 +59,22 @@ export interface NewExecution {
 }
 
 export function unitOf(trx: Transaction<AnyDatabase>, now: number): Unit {
-  return { trx: trx as ConductorTrx, now, created: [], leased: [], wake: false, published: false }
+  return {
+    trx: trx as ConductorTrx,
+    now,
+    created: [],
+    leased: [],
+    wake: false,
+    published: false,
+    states: [],
+  }
 }
+
+const cachedStates = 4096
 
 export function createTransitionRunner(deps: ConductorDeps, definitions: DefinitionStore) {
   const postgres = deps.database.dialect === 'postgres'
+  const stateCache = createStateCache(cachedStates)
   const newId = (prefix: string) => deps.ids.next(prefix)
 
   async function lockExecution(unit: Unit, id: string, skipLocked: boolean) {
@@ -180,6 +194,13 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
   }
 
   async function persist(unit: Unit, row: ExecutionsTable, result: DecisionResult): Promise<void> {
+    const plan = planWrites(unit, row, result)
+    await writePlans(unit, [plan])
+    await afterWrites(unit, plan)
+  }
+
+  /** The rows one decision writes: its history, its new tasks and the execution's new columns. */
+  function planWrites(unit: Unit, row: ExecutionsTable, result: DecisionResult): WritePlan {
     const { execution } = result
     const seq = Number(row.seq)
     const history = result.history.map((entry, index) => ({
@@ -195,8 +216,7 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
       effect.kind === 'create-task' ? [taskRow(unit, taskOfEffect(row, effect))] : [],
     )
     const terminal = isTerminal(execution.status)
-    await publishStatus(unit, row, execution)
-    const update = {
+    const update: ExecutionUpdate = {
       status: execution.status,
       state: JSON.stringify(execution.state),
       output: execution.output === undefined ? null : JSON.stringify(execution.output),
@@ -207,27 +227,49 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
       updated_at: unit.now,
       ended_at: terminal ? (row.ended_at ?? unit.now) : null,
     }
-    if (postgres) {
-      // One round trip: history and new tasks ride along with the state update as data-modifying CTEs.
-      let writer = unit.trx as unknown as QueryCreator<ConductorTables>
-      if (history.length > 0) {
-        writer = writer.with('h', (db) => db.insertInto('cd_history').values(history).returning('seq'))
-      }
-      if (tasks.length > 0) {
-        writer = writer.with('t', (db) => db.insertInto('cd_tasks').values(tasks).returning('id'))
-      }
-      await writer.updateTable('cd_executions').set(update).where('id', '=', row.id).execute()
-    } else {
+    return { row, result, history, tasks, update }
+  }
+
+  /**
+   * Writes the plans' rows. On PostgreSQL in one round trip whatever their number: history and new tasks ride
+   * along with the executions' update as data-modifying CTEs, and the update takes its rows from a VALUES list.
+   * On SQLite, where a statement costs no round trip, row by row.
+   */
+  async function writePlans(unit: Unit, plans: WritePlan[]): Promise<void> {
+    const history = plans.flatMap((plan) => plan.history)
+    const tasks = plans.flatMap((plan) => plan.tasks)
+    if (!postgres) {
       if (history.length > 0) await unit.trx.insertInto('cd_history').values(history).execute()
       if (tasks.length > 0) await unit.trx.insertInto('cd_tasks').values(tasks).execute()
-      await unit.trx.updateTable('cd_executions').set(update).where('id', '=', row.id).execute()
+      for (const { row, update } of plans)
+        await unit.trx.updateTable('cd_executions').set(update).where('id', '=', row.id).execute()
+      return
     }
+    const ctes = []
+    if (history.length > 0) ctes.push(sql`h as (${unit.trx.insertInto('cd_history').values(history)})`)
+    if (tasks.length > 0) ctes.push(sql`t as (${unit.trx.insertInto('cd_tasks').values(tasks)})`)
+    const values = plans.map(
+      ({ row, update: u }) =>
+        sql`(${row.id}, ${u.status}, ${u.state}, ${u.output}, ${u.error}, ${u.deadline_at}::bigint, ${u.wake_at}::bigint, ${u.seq}::bigint, ${u.updated_at}::bigint, ${u.ended_at}::bigint)`,
+    )
+    await sql`${ctes.length > 0 ? sql`with ${sql.join(ctes)} ` : sql``}update cd_executions as e set
+        status = v.status, state = v.state, output = v.output, error = v.error, deadline_at = v.deadline_at,
+        wake_at = v.wake_at, seq = v.seq, updated_at = v.updated_at, ended_at = v.ended_at
+      from (values ${sql.join(values)})
+        as v(id, status, state, output, error, deadline_at, wake_at, seq, updated_at, ended_at)
+      where e.id = v.id`.execute(unit.trx)
+  }
+
+  /** What follows a plan's writes: status events, wake-ups, effects other than new tasks, the parent's wake-up. */
+  async function afterWrites(unit: Unit, { row, result }: WritePlan): Promise<void> {
+    const { execution } = result
+    await publishStatus(unit, row, execution)
     // Only after progress: a due time the decision just left as it was would otherwise be swept again and again.
     if (result.wakeAt !== undefined && result.wakeAt <= unit.now && result.history.length > 0)
       unit.wake = true
     for (const effect of result.effects)
       if (effect.kind !== 'create-task') await applyEffect(unit, row, effect)
-    if (terminal && !isTerminal(row.status as ExecutionStatus) && row.parent_id) {
+    if (isTerminal(execution.status) && !isTerminal(row.status as ExecutionStatus) && row.parent_id) {
       unit.wake = true
       await unit.trx
         .updateTable('cd_executions')
@@ -235,6 +277,34 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
         .where('id', '=', row.parent_id)
         .execute()
     }
+  }
+
+  /**
+   * Several executions' transitions in the caller's unit, each decided on its own and all written together (the
+   * group commit of the completion path). Executions are locked in id order, so two such units never deadlock on
+   * each other. A missing execution is skipped.
+   */
+  async function transitionMany(
+    unit: Unit,
+    items: { id: string; events: ExecutionEvent[] }[],
+  ): Promise<void> {
+    if (items.length === 0) return
+    const ids = [...new Set(items.map((item) => item.id))].sort()
+    let query = unit.trx.selectFrom('cd_executions').selectAll().where('id', 'in', ids).orderBy('id')
+    if (postgres) query = query.forUpdate()
+    const rows = await query.execute()
+    const plans: WritePlan[] = []
+    for (const row of rows) {
+      const events = items.filter((item) => item.id === row.id).flatMap((item) => item.events)
+      const definition = await definitions.get(unit.trx, row.tenant_id, row.workflow, Number(row.version))
+      const snapshot = snapshotOf(row, stateCache.take(row.id, row.state))
+      const result = await decideWithChildren(unit, row, definition, { snapshot, events })
+      const plan = planWrites(unit, row, result)
+      plans.push(plan)
+      unit.states.push({ executionId: row.id, text: plan.update.state, state: result.execution.state })
+    }
+    await writePlans(unit, plans)
+    for (const plan of plans) await afterWrites(unit, plan)
   }
 
   /**
@@ -385,7 +455,7 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
     return result.execution
   }
 
-  return { transition, createExecution, createTask }
+  return { transition, transitionMany, createExecution, createTask, stateCache }
 }
 
 function taskOfEffect(row: ExecutionsTable, effect: Extract<Effect, { kind: 'create-task' }>): TaskInit {
@@ -403,6 +473,19 @@ function taskOfEffect(row: ExecutionsTable, effect: Extract<Effect, { kind: 'cre
   }
 }
 
+interface WritePlan {
+  row: ExecutionsTable
+  result: DecisionResult
+  history: HistoryTable[]
+  tasks: TasksTable[]
+  update: ExecutionUpdate
+}
+
+type ExecutionUpdate = Pick<
+  ExecutionsTable,
+  'status' | 'state' | 'output' | 'error' | 'deadline_at' | 'wake_at' | 'seq' | 'updated_at' | 'ended_at'
+>
+
 export interface TaskInit {
   id: string
   tenantId: string
@@ -418,12 +501,13 @@ export interface TaskInit {
 
 export type TransitionRunner = ReturnType<typeof createTransitionRunner>
 
-export function snapshotOf(row: ExecutionsTable): ExecutionSnapshot {
+/** The row as the interpreter sees it; `state`, when given, is the row's state already parsed. */
+export function snapshotOf(row: ExecutionsTable, state?: ExecutionState): ExecutionSnapshot {
   return {
     id: row.id,
     status: row.status as ExecutionStatus,
     input: JSON.parse(row.input) as unknown,
-    state: JSON.parse(row.state) as ExecutionState,
+    state: state ?? (JSON.parse(row.state) as ExecutionState),
     ...(row.output === null ? {} : { output: JSON.parse(row.output) as unknown }),
     ...(row.error === null ? {} : { error: JSON.parse(row.error) as StepError }),
     ...(row.deadline_at === null ? {} : { deadlineAt: Number(row.deadline_at) }),

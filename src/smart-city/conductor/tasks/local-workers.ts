@@ -1,6 +1,7 @@
 import type { TimerHandle } from '../../../kernel/clock.js'
 import type { ConductorDeps } from '../module.js'
 import type { TasksTable } from '../tables.js'
+import { createCompletionBatcher } from './completion-batcher.js'
 import type { TaskQueue } from './tasks.js'
 
 /**
@@ -28,6 +29,7 @@ export class PermanentTaskError extends Error {
 
 const idlePollMs = 1000
 const stopGraceMs = 10_000
+const completionBatch = { maxBatch: 200, maxInFlight: 2 }
 
 export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, workerId: string) {
   const handlers = new Map<string, TaskHandler>()
@@ -43,6 +45,13 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
   let started = false
   let timer: TimerHandle | undefined
   const inFlight = new Set<Promise<void>>()
+  const completions = createCompletionBatcher(
+    {
+      many: (items) => queue.completeMany(items),
+      one: async (item) => void (await queue.complete(item.id, item.output)),
+    },
+    completionBatch,
+  )
 
   const lease = () => ({ workerId, types: new Set(handlers.keys()), untilMs: deps.clock.now() + leaseMs })
 
@@ -85,13 +94,17 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
 
   function launch(task: TasksTable): void {
     running++
-    const run = execute(task).finally(() => {
-      running--
-      inFlight.delete(run)
-      const next = pending.shift()
-      if (next) launch(next)
-      else if (backlog) kick()
-    })
+    // A turn of the event loop before each handler: on SQLite a chain of in-process steps resolves through
+    // promises alone, and would otherwise starve timers and sockets for as long as the chain runs.
+    const run = nextTurn()
+      .then(() => execute(task))
+      .finally(() => {
+        running--
+        inFlight.delete(run)
+        const next = pending.shift()
+        if (next) launch(next)
+        else if (backlog) kick()
+      })
     inFlight.add(run)
   }
 
@@ -104,7 +117,7 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     try {
       const output = await handler(JSON.parse(task.input) as unknown, contextOf(task))
       renew.cancel()
-      await queue.complete(task.id, output ?? null)
+      await completions.complete(task.id, output ?? null)
     } catch (error) {
       renew.cancel()
       const failure = {
@@ -149,6 +162,10 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     },
     lease,
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 function contextOf(task: TasksTable) {

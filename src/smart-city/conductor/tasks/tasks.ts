@@ -27,6 +27,11 @@ export interface FinishOptions {
 
 export type FailureInput = { error: StepError; retryable: boolean }
 
+export interface Completion {
+  id: string
+  output: unknown
+}
+
 const standaloneBackoffMs = (attempt: number) => Math.min(60_000, 1000 * 2 ** (attempt - 1))
 const terminal = ['completed', 'failed', 'cancelled']
 
@@ -158,9 +163,77 @@ export function createTaskQueue(deps: ConductorDeps, runner: TransitionRunner, i
     return task
   }
 
+  /**
+   * Completes several tasks in one unit (the in-process handlers' group commit): finishes those still open and
+   * moves their executions on together. A task already finished is left as it is, as `complete` would.
+   */
+  async function completeMany(items: readonly Completion[]): Promise<void> {
+    const outputs = new Map<string, string>()
+    for (const item of items)
+      if (!outputs.has(item.id)) outputs.set(item.id, JSON.stringify(item.output ?? null))
+    await inUnit(async (unit) => {
+      const finished = await finishOpen(unit, outputs)
+      await runner.transitionMany(
+        unit,
+        finished.flatMap((task) =>
+          task.execution_id === null
+            ? []
+            : [
+                {
+                  id: task.execution_id,
+                  events: [
+                    {
+                      kind: 'task-completed' as const,
+                      taskId: task.id,
+                      stepId: task.step_id!,
+                      purpose: task.purpose,
+                      output: JSON.parse(task.output!) as unknown,
+                    },
+                  ],
+                },
+              ],
+        ),
+      )
+    })
+  }
+
+  /** Marks the open ones among these tasks completed with their outputs; answers them as they now are. */
+  async function finishOpen(unit: Unit, outputs: Map<string, string>): Promise<TasksTable[]> {
+    const set = {
+      status: 'completed',
+      error: null,
+      claimable_at: null,
+      lease_expires_at: null,
+      updated_at: unit.now,
+      completed_at: unit.now,
+    }
+    if (!postgres) {
+      const finished: TasksTable[] = []
+      for (const [id, output] of outputs) {
+        const task = await unit.trx
+          .updateTable('cd_tasks')
+          .set({ ...set, output })
+          .where('id', '=', id)
+          .where('status', 'in', ['queued', 'leased'])
+          .returningAll()
+          .executeTakeFirst()
+        if (task) finished.push(task)
+      }
+      return finished
+    }
+    const values = [...outputs].map(([id, output]) => sql`(${id}, ${output})`)
+    const { rows } = await sql<TasksTable>`with v(id, output) as (values ${sql.join(values)})
+      update cd_tasks as t set status = ${set.status}, output = v.output, error = null, claimable_at = null,
+        lease_expires_at = null, updated_at = ${unit.now}, completed_at = ${unit.now}
+      from v where t.id = v.id and t.status in ('queued', 'leased')
+      returning t.*`.execute(unit.trx)
+    return rows
+  }
+
   return {
     claim,
     settle,
+    completeMany,
     complete: (id: string, output: unknown, options?: FinishOptions) => settle(id, { output }, options),
     fail: (id: string, failure: FailureInput, options?: FinishOptions) => settle(id, failure, options),
 

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import type { Completion } from './tasks.js'
+import { createCompletionBatcher } from './completion-batcher.js'
+
+function gate() {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return { opened, open }
+}
+
+describe('completion batcher', () => {
+  it('sends a lone completion at once and groups those arriving while a batch is written', async () => {
+    const batches: string[][] = []
+    const first = gate()
+    const batcher = createCompletionBatcher(
+      {
+        many: async (items) => {
+          batches.push(items.map((item) => item.id))
+          if (batches.length === 1) await first.opened
+        },
+        one: () => Promise.reject(new Error('not expected')),
+      },
+      { maxBatch: 3, maxInFlight: 1 },
+    )
+    const done = [batcher.complete('a', 1)]
+    expect(batches).toEqual([['a']])
+    for (const id of ['b', 'c', 'd', 'e']) done.push(batcher.complete(id, id))
+    first.open()
+    await Promise.all(done)
+    expect(batches).toEqual([['a'], ['b', 'c', 'd'], ['e']])
+  })
+
+  it('retries a failed batch one by one, so each caller learns its own outcome', async () => {
+    const singles: Completion[] = []
+    const batcher = createCompletionBatcher(
+      {
+        many: () => Promise.reject(new Error('the batch failed')),
+        one: async (item) => {
+          singles.push(item)
+          if (item.id === 'bad') throw new Error('bad completion')
+        },
+      },
+      { maxBatch: 10, maxInFlight: 1 },
+    )
+    const results = await Promise.allSettled([
+      batcher.complete('good', 1),
+      batcher.complete('bad', 2),
+      batcher.complete('fine', 3),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(singles.map((item) => [item.id, item.output])).toEqual([
+      ['good', 1],
+      ['bad', 2],
+      ['fine', 3],
+    ])
+  })
+
+  it('keeps at most maxInFlight batches in flight', async () => {
+    let inFlight = 0
+    let most = 0
+    const batcher = createCompletionBatcher(
+      {
+        many: async () => {
+          most = Math.max(most, ++inFlight)
+          await new Promise((resolve) => setImmediate(resolve))
+          inFlight--
+        },
+        one: () => Promise.resolve(),
+      },
+      { maxBatch: 1, maxInFlight: 2 },
+    )
+    await Promise.all(Array.from({ length: 7 }, (_, i) => batcher.complete(`t${i}`, i)))
+    expect(most).toBe(2)
+  })
+})
