@@ -72,7 +72,9 @@ async function runEngine(env) {
     let running = true
     const failures = []
     const startOne = (slot) =>
-      conductor.executions.start(principal, 'bench', { input: { slot } }).catch((error) => failures.push(error))
+      conductor.executions
+        .start(principal, 'bench', { input: { slot } })
+        .catch((error) => failures.push(error))
     conductor.registerHandler('bench.noop', async (input) => {
       stepsDone++
       return input

@@ -41,7 +41,12 @@ export function createCompletionBatcher(
       for (const item of batch) item.resolve()
     } catch {
       await Promise.all(
-        batch.map((item) => writers.one(item).then(item.resolve, (error: unknown) => item.reject(error))),
+        batch.map((item) =>
+          writers.one(item).then(
+            () => item.resolve(),
+            (error: unknown) => item.reject(error),
+          ),
+        ),
       )
     }
   }
