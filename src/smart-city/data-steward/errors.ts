@@ -14,7 +14,8 @@ export const dataStewardErrors = defineErrors('data-steward', {
   DATASET_ROW_INVALID: {
     kind: 'invalid',
     message: 'Row {index} is not a JSON object of column values: {reason}.',
-    description: 'A producer wrote a row that is not a plain object with JSON values; the dataset was not created.',
+    description:
+      'A producer wrote a row that is not a plain object with JSON values; the dataset was not created.',
   },
   DATASET_WRITER_CLOSED: {
     kind: 'conflict',
@@ -39,7 +40,8 @@ export const dataStewardErrors = defineErrors('data-steward', {
   SCHEMA_REMOTE_REF: {
     kind: 'invalid',
     message: 'The schema refers to {ref}; only local references (starting with #) are allowed.',
-    description: 'Schemas are compiled without network or registry access; inline the referenced definitions.',
+    description:
+      'Schemas are compiled without network or registry access; inline the referenced definitions.',
   },
   SCHEMA_VERSION_CONFLICT: {
     kind: 'conflict',

@@ -26,16 +26,11 @@ export function isIsoDateTime(value: string): boolean {
 
 /** The narrowest column type of one non-null value. */
 export function typeOfValue(value: unknown): ColumnType {
-  switch (typeof value) {
-    case 'boolean':
-      return 'boolean'
-    case 'number':
-      return Number.isInteger(value) ? 'integer' : 'number'
-    case 'string':
-      return isIsoDate(value) ? 'date' : isIsoDateTime(value) ? 'datetime' : 'string'
-    default:
-      return 'json'
-  }
+  if (typeof value === 'boolean') return 'boolean'
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number'
+  if (typeof value === 'string')
+    return isIsoDate(value) ? 'date' : isIsoDateTime(value) ? 'datetime' : 'string'
+  return 'json'
 }
 
 /** Whether a non-null value is one of a column's type (integers are numbers; any JSON is `json`). */

@@ -44,7 +44,9 @@ export interface DatasetPreview {
 const namePattern = /^[^\p{Cc}]{1,200}$/u
 
 function lineageOf(input: NewDataset): LineageSource[] {
-  const sources = input.derivedFrom.map((s) => (typeof s === 'string' ? { id: s, relation: 'derived_from' } : s))
+  const sources = input.derivedFrom.map((s) =>
+    typeof s === 'string' ? { id: s, relation: 'derived_from' } : s,
+  )
   const fileId = input.source?.fileId
   if (fileId !== undefined && !sources.some((s) => s.id === fileId))
     sources.push({ id: fileId, relation: 'parsed_from' })

@@ -14,7 +14,7 @@ export interface ArtifactKindLookup {
   prefix: string
   kind: ArtifactKind
   /** The ids among `ids` that exist in the tenant. */
-  existing?(tenantId: string, ids: string[]): Promise<Set<string>>
+  existing?: (tenantId: string, ids: string[]) => Promise<Set<string>>
 }
 
 export interface LineageSource {
@@ -70,9 +70,9 @@ export function createLineage(deps: DataStewardDeps) {
     const byPrefix = new Map<string, string[]>()
     for (const id of ids) byPrefix.set(prefixOf(id), [...(byPrefix.get(prefixOf(id)) ?? []), id])
     for (const [prefix, group] of byPrefix) {
-      const lookup = kinds.get(prefix)?.existing
-      if (!lookup) continue
-      const found = await lookup(tenantId, group)
+      const kind = kinds.get(prefix)
+      if (!kind?.existing) continue
+      const found = await kind.existing(tenantId, group)
       missing.push(...group.filter((id) => !found.has(id)))
     }
     return missing
@@ -134,7 +134,9 @@ export function createLineage(deps: DataStewardDeps) {
     depthLimit: number,
   ): Promise<{ nodes: LineageNode[]; truncated: boolean }> {
     const [from, to] =
-      direction === 'upstream' ? (['artifact_id', 'source_id'] as const) : (['source_id', 'artifact_id'] as const)
+      direction === 'upstream'
+        ? (['artifact_id', 'source_id'] as const)
+        : (['source_id', 'artifact_id'] as const)
     const seen = new Set([root])
     const nodes: LineageNode[] = []
     let frontier = [root]

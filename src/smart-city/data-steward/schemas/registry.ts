@@ -80,10 +80,14 @@ export function createSchemaRegistry(deps: DataStewardDeps) {
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('name', '=', name)
-    query = version === undefined ? query.orderBy('version', 'desc').limit(1) : query.where('version', '=', version)
+    query =
+      version === undefined ? query.orderBy('version', 'desc').limit(1) : query.where('version', '=', version)
     const row = await query.executeTakeFirst()
     if (!row)
-      throw dataStewardErrors.SCHEMA_NOT_FOUND({ name, version: version === undefined ? '' : ` version ${version}` })
+      throw dataStewardErrors.SCHEMA_NOT_FOUND({
+        name,
+        version: version === undefined ? '' : ` version ${version}`,
+      })
     return toSchema(row)
   }
 
@@ -108,7 +112,10 @@ export function createSchemaRegistry(deps: DataStewardDeps) {
     validator,
 
     /** Compiles `jsonSchema` (SCHEMA_INVALID / SCHEMA_REMOTE_REF when it cannot be used), then stores a new version. */
-    async register(ctx: TenantContext, input: { name: string; jsonSchema: JsonSchema }): Promise<SchemaRecord> {
+    async register(
+      ctx: TenantContext,
+      input: { name: string; jsonSchema: JsonSchema },
+    ): Promise<SchemaRecord> {
       const validate = compileSchema(input.jsonSchema)
       try {
         const record = await deps.database.transaction(async (trx) => {
@@ -152,7 +159,11 @@ export function createSchemaRegistry(deps: DataStewardDeps) {
     /** One entry per schema name, in the order names were first registered, with its latest version. */
     async list(tenantId: string, page: PageRequest) {
       const firsts = await pageByCreation(
-        db.selectFrom('steward_schemas').selectAll().where('tenant_id', '=', tenantId).where('version', '=', 1),
+        db
+          .selectFrom('steward_schemas')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('version', '=', 1),
         page,
         (row) => row,
       )
@@ -162,7 +173,11 @@ export function createSchemaRegistry(deps: DataStewardDeps) {
           ? []
           : await db
               .selectFrom('steward_schemas')
-              .select((eb) => ['name', eb.fn.max('version').as('version'), eb.fn.max('created_at').as('updated')])
+              .select((eb) => [
+                'name',
+                eb.fn.max('version').as('version'),
+                eb.fn.max('created_at').as('updated'),
+              ])
               .where('tenant_id', '=', tenantId)
               .where('name', 'in', names)
               .groupBy('name')
