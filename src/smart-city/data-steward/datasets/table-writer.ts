@@ -34,6 +34,18 @@ function isPlainRow(row: unknown): row is Record<string, unknown> {
   return typeof row === 'object' && row !== null && !Array.isArray(row)
 }
 
+function serialise(row: unknown, index: number): string {
+  if (!isPlainRow(row)) throw dataStewardErrors.DATASET_ROW_INVALID({ index, reason: 'not an object' })
+  try {
+    return JSON.stringify(row)
+  } catch (error) {
+    throw dataStewardErrors.DATASET_ROW_INVALID({
+      index,
+      reason: error instanceof Error ? error.message : 'not serialisable',
+    })
+  }
+}
+
 export function openTableStream<T>(
   id: string,
   put: (body: PassThrough) => Promise<StoredFile>,
@@ -76,22 +88,16 @@ export function openTableStream<T>(
   return {
     id,
     write(row) {
-      assertOpen()
-      if (!isPlainRow(row))
-        throw dataStewardErrors.DATASET_ROW_INVALID({ index: rowCount, reason: 'not an object' })
-      let line: string
       try {
-        line = JSON.stringify(row)
+        assertOpen()
+        const line = serialise(row, rowCount)
+        tracker.observe(row)
+        pending.push(line, '\n')
+        pendingChars += line.length + 1
+        rowCount++
       } catch (error) {
-        throw dataStewardErrors.DATASET_ROW_INVALID({
-          index: rowCount,
-          reason: error instanceof Error ? error.message : 'not serialisable',
-        })
+        return Promise.reject(error as Error)
       }
-      tracker.observe(row)
-      pending.push(line, '\n')
-      pendingChars += line.length + 1
-      rowCount++
       return pendingChars >= chunkChars ? flush() : done
     },
     async finish(columns) {
