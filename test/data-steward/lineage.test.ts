@@ -107,15 +107,15 @@ describeOnProfiles('Data Steward lineage', (profile) => {
     expect((await lineage(parsed, '', stranger)).statusCode).toBe(404)
     expect((await lineage(parsed)).json<LineageBody>().downstream.some((n) => n.via === parsed)).toBe(true)
 
-    const record = node.services.dataSteward.lineage.record
+    const { lineage: edges } = node.services.dataSteward
     await expect(
-      record(owner.tenantId, reportId, [{ id: mapped, relation: 'Bad Relation' }]),
+      edges.record(owner.tenantId, reportId, [{ id: mapped, relation: 'Bad Relation' }]),
     ).rejects.toMatchObject({ code: 'LINEAGE_INPUT_INVALID' })
-    await expect(record(owner.tenantId, mapped, [{ id: mapped, relation: 'copy_of' }])).rejects.toMatchObject(
-      {
-        code: 'LINEAGE_INPUT_INVALID',
-      },
-    )
+    await expect(
+      edges.record(owner.tenantId, mapped, [{ id: mapped, relation: 'copy_of' }]),
+    ).rejects.toMatchObject({
+      code: 'LINEAGE_INPUT_INVALID',
+    })
   })
 
   it('keeps edges of a deleted dataset as history', async () => {

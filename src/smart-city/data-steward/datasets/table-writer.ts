@@ -96,7 +96,7 @@ export function openTableStream<T>(
         pendingChars += line.length + 1
         rowCount++
       } catch (error) {
-        return Promise.reject(error as Error)
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)))
       }
       return pendingChars >= chunkChars ? flush() : done
     },
