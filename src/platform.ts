@@ -15,6 +15,7 @@ import { createSecurityGuardService, securityGuardMigrations } from './smart-cit
 import { conductorMigrations, createConductorService } from './smart-city/conductor/index.js'
 import { createTrafficCopService, trafficCopMigrations } from './smart-city/traffic-cop/index.js'
 import { createPostOfficeService, postOfficeMigrations } from './smart-city/post-office/index.js'
+import { createDataStewardService, dataStewardMigrations } from './smart-city/data-steward/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
 import { loadPlugins } from './plugins.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
@@ -98,6 +99,7 @@ export const platformMigrations: SqlMigration[] = [
   ...trafficCopMigrations,
   ...conductorMigrations,
   ...postOfficeMigrations,
+  ...dataStewardMigrations,
 ]
 
 async function openInfrastructure(
@@ -216,12 +218,20 @@ export async function createPlatform(
       )
       return { id: row.id }
     })
+    const dataStewardPart = createDataStewardService({
+      database: infra.database,
+      files: infra.files,
+      clock,
+      ids,
+      logger,
+    })
     const managed: PlatformService[] = [
       curatorPart.service,
       securityPart.service,
       trafficPart.service,
       conductorPart.service,
       postOfficePart.service,
+      dataStewardPart.service,
       nursePart.service,
     ]
     const cityManagerPart = createCityManagerService({ clock, logger, curator, services: managed })
@@ -242,6 +252,7 @@ export async function createPlatform(
         trafficCop: trafficPart.trafficCop,
         conductor: conductorPart.conductor,
         postOffice: postOfficePart.postOffice,
+        dataSteward: dataStewardPart.dataSteward,
       },
     }
     await loadPlugins(config.plugins, {

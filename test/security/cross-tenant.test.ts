@@ -16,6 +16,7 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
   let victimTaskId: string
   let victimMessage: { id: string; receipt: string }
   let victimSubscriptionId: string
+  let victimDatasetId: string
 
   beforeAll(async () => {
     node = await profile.startNode()
@@ -75,6 +76,14 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
       payload: { pattern: 'victim.*', target: { kind: 'mailbox', mailbox: 'victim-box' } },
     })
     victimSubscriptionId = subscription.json<{ id: string }>().id
+    victimDatasetId = (
+      await node.services.dataSteward.datasets.createTable(
+        { tenantId: victim.tenantId, userId: victim.userId },
+        { name: 'victim rows', derivedFrom: [] },
+        [{ secret: 1 }],
+      )
+    ).id
+    await post('/api/v1/schemas', { name: 'victim-schema', jsonSchema: { type: 'object' } })
     // Settle the outbox (the victim's workflow.started event) so nothing changes the victim's rows mid-sweep.
     await node.services.postOffice.dispatcher.runOnce()
   })
@@ -156,6 +165,14 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
         'GET /api/v1/subscriptions/:id': { params: { id: victimSubscriptionId } },
         'DELETE /api/v1/subscriptions/:id': { params: { id: victimSubscriptionId } },
         'GET /api/v1/subscriptions/:id/deliveries': { params: { id: victimSubscriptionId } },
+        'GET /api/v1/datasets/:id': { params: { id: victimDatasetId } },
+        'GET /api/v1/datasets/:id/preview': { params: { id: victimDatasetId } },
+        'GET /api/v1/datasets/:id/inferred-schema': { params: { id: victimDatasetId } },
+        'POST /api/v1/datasets/:id/quality': { params: { id: victimDatasetId }, body: {} },
+        'DELETE /api/v1/datasets/:id': { params: { id: victimDatasetId } },
+        'GET /api/v1/schemas/:name': { params: { name: 'victim-schema' } },
+        'POST /api/v1/schemas/:name/validate': { params: { name: 'victim-schema' }, body: { records: [{}] } },
+        'GET /api/v1/lineage/:id': { params: { id: victimDatasetId } },
       },
       exempt: {
         'POST /api/v1/services/:name/instances':

@@ -34,6 +34,8 @@ interface Fixture {
   nackMessage: { id: string; receipt: string }
   subscriptionId: string
   doomedSubscriptionId: string
+  datasetId: string
+  doomedDatasetId: string
 }
 
 interface Call {
@@ -214,6 +216,28 @@ const requests: Record<string, (f: Fixture) => Call> = {
     payload: { name: 'route-agent', capabilities: ['check'], mailbox: 'route-box' },
   }),
   'GET /api/v1/agents': () => ({ url: '/api/v1/agents' }),
+  'GET /api/v1/datasets': () => ({ url: '/api/v1/datasets' }),
+  'GET /api/v1/datasets/:id': (f) => ({ url: `/api/v1/datasets/${f.datasetId}` }),
+  'GET /api/v1/datasets/:id/preview': (f) => ({ url: `/api/v1/datasets/${f.datasetId}/preview?maxRows=1` }),
+  'DELETE /api/v1/datasets/:id': (f) => ({ url: `/api/v1/datasets/${f.doomedDatasetId}` }),
+  'GET /api/v1/datasets/:id/inferred-schema': (f) => ({
+    url: `/api/v1/datasets/${f.datasetId}/inferred-schema`,
+  }),
+  'POST /api/v1/datasets/:id/quality': (f) => ({
+    url: `/api/v1/datasets/${f.datasetId}/quality`,
+    payload: {},
+  }),
+  'POST /api/v1/schemas': () => ({
+    url: '/api/v1/schemas',
+    payload: { name: 'route-check', jsonSchema: { type: 'object' } },
+  }),
+  'GET /api/v1/schemas': () => ({ url: '/api/v1/schemas' }),
+  'GET /api/v1/schemas/:name': () => ({ url: '/api/v1/schemas/route-check' }),
+  'POST /api/v1/schemas/:name/validate': () => ({
+    url: '/api/v1/schemas/route-check/validate',
+    payload: { records: [{}] },
+  }),
+  'GET /api/v1/lineage/:id': (f) => ({ url: `/api/v1/lineage/${f.datasetId}` }),
 }
 /** Routes that need only authentication; used for the anonymous sweep. */
 const authenticatedRequests: Record<string, () => Call> = {
@@ -352,6 +376,14 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
           target: { kind: 'websocket' },
         })
       ).json<{ id: string }>().id
+    const makeDataset = async (name: string) =>
+      (
+        await node.services.dataSteward.datasets.createTable(
+          { tenantId: admin.tenantId, userId: admin.userId },
+          { name, derivedFrom: [] },
+          [{ a: 1 }],
+        )
+      ).id
     fixture = {
       userId: candidates[1]!.account.userId,
       doomedUserId: doomed.json<{ id: string }>().id,
@@ -371,6 +403,8 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
       nackMessage: leased[1]!,
       subscriptionId: await subscribe(),
       doomedSubscriptionId: await subscribe(),
+      datasetId: await makeDataset('route-check'),
+      doomedDatasetId: await makeDataset('route-check-doomed'),
     }
   })
 

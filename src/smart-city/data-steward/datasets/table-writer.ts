@@ -1,0 +1,118 @@
+import { once } from 'node:events'
+import { PassThrough } from 'node:stream'
+import type { StoredFile } from '../../../ports/file-store.js'
+import { dataStewardErrors } from '../errors.js'
+import { type ColumnInfo, createColumnTracker } from './columns.js'
+
+/**
+ * A streaming writer of one table dataset's rows. Rows are serialised to JSON lines, gathered into chunks of about
+ * `chunkChars` and pushed into the file store's `put` as they fill, so memory stays bounded by one chunk plus the
+ * stream's buffer whatever the table's size; `write` waits only when the store falls behind (backpressure).
+ * Nothing is visible until `finish` commits (stores the record); `abort` or a failed write leaves no blob, and a
+ * failed commit must remove the blob itself.
+ */
+export interface TableWriter<T> {
+  readonly id: string
+  /** Resolves at once unless a chunk had to wait for the store; await it (or `createTable` does). */
+  write(row: Record<string, unknown>): Promise<void>
+  /** Closes the rows; `columns` declares them (otherwise they are learnt from the rows written). */
+  finish(columns?: ColumnInfo[]): Promise<T>
+  abort(): Promise<void>
+}
+
+export interface TableWriteResult {
+  columns: ColumnInfo[]
+  rowCount: number
+  stored: StoredFile
+}
+
+const chunkChars = 64 * 1024
+const streamBufferBytes = 1024 * 1024
+const done = Promise.resolve()
+
+function isPlainRow(row: unknown): row is Record<string, unknown> {
+  return typeof row === 'object' && row !== null && !Array.isArray(row)
+}
+
+function serialise(row: unknown, index: number): string {
+  if (!isPlainRow(row)) throw dataStewardErrors.DATASET_ROW_INVALID({ index, reason: 'not an object' })
+  try {
+    return JSON.stringify(row)
+  } catch (error) {
+    throw dataStewardErrors.DATASET_ROW_INVALID({
+      index,
+      reason: error instanceof Error ? error.message : 'not serialisable',
+    })
+  }
+}
+
+export function openTableStream<T>(
+  id: string,
+  put: (body: PassThrough) => Promise<StoredFile>,
+  commit: (result: TableWriteResult) => Promise<T>,
+): TableWriter<T> {
+  const stream = new PassThrough({ highWaterMark: streamBufferBytes })
+  const stored = put(stream)
+  // Settles with the put's failure only; keeps a failed put from being an unhandled rejection meanwhile.
+  const failed = stored.then(
+    () => new Promise<never>(() => undefined),
+    (error: unknown) => Promise.reject(error instanceof Error ? error : new Error(String(error))),
+  )
+  failed.catch(() => undefined)
+  const tracker = createColumnTracker()
+  let pending: string[] = []
+  let pendingChars = 0
+  let rowCount = 0
+  let state: 'open' | 'finished' | 'aborted' = 'open'
+
+  const assertOpen = () => {
+    if (state !== 'open') throw dataStewardErrors.DATASET_WRITER_CLOSED({ state })
+  }
+
+  async function flush(): Promise<void> {
+    if (pending.length === 0) return
+    const chunk = pending.join('')
+    pending = []
+    pendingChars = 0
+    if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed])
+  }
+
+  async function abort(): Promise<void> {
+    if (state !== 'open') return
+    state = 'aborted'
+    pending = []
+    stream.destroy(new Error('dataset write aborted'))
+    await stored.catch(() => undefined)
+  }
+
+  return {
+    id,
+    write(row) {
+      try {
+        assertOpen()
+        const line = serialise(row, rowCount)
+        tracker.observe(row)
+        pending.push(line, '\n')
+        pendingChars += line.length + 1
+        rowCount++
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+      }
+      return pendingChars >= chunkChars ? flush() : done
+    },
+    async finish(columns) {
+      assertOpen()
+      try {
+        await flush()
+        stream.end()
+        const result = { columns: columns ?? tracker.columns(), rowCount, stored: await stored }
+        state = 'finished'
+        return await commit(result)
+      } catch (error) {
+        await abort()
+        throw error
+      }
+    },
+    abort,
+  }
+}
