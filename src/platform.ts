@@ -15,6 +15,7 @@ import { createSecurityGuardService, securityGuardMigrations } from './smart-cit
 import { conductorMigrations, createConductorService } from './smart-city/conductor/index.js'
 import { createTrafficCopService, trafficCopMigrations } from './smart-city/traffic-cop/index.js'
 import { createPostOfficeService, postOfficeMigrations } from './smart-city/post-office/index.js'
+import { createFileLibrary, filesMigration } from './smart-city/data-steward/files/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
 import { loadPlugins } from './plugins.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
@@ -98,6 +99,7 @@ export const platformMigrations: SqlMigration[] = [
   ...trafficCopMigrations,
   ...conductorMigrations,
   ...postOfficeMigrations,
+  filesMigration,
 ]
 
 async function openInfrastructure(
@@ -216,6 +218,15 @@ export async function createPlatform(
       )
       return { id: row.id }
     })
+    const fileLibrary = createFileLibrary({
+      database: infra.database,
+      files: infra.files,
+      pubSub: infra.pubSub,
+      clock,
+      ids,
+      logger,
+      settings: config.files,
+    })
     const managed: PlatformService[] = [
       curatorPart.service,
       securityPart.service,
@@ -242,6 +253,7 @@ export async function createPlatform(
         trafficCop: trafficPart.trafficCop,
         conductor: conductorPart.conductor,
         postOffice: postOfficePart.postOffice,
+        dataSteward: { files: fileLibrary },
       },
     }
     await loadPlugins(config.plugins, {
