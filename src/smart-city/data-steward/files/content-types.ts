@@ -1,9 +1,8 @@
-import iconv from 'iconv-lite'
-
 /**
  * The content types an upload may declare, and what the bytes must then look like:
- * - `text`: UTF-8 (the default charset) or BOM'd UTF-16, or another charset named in the type and known to
- *   iconv-lite; never a NUL byte outside UTF-16. `json` is text that starts like a JSON value.
+ * - `text`: UTF-8 (an optional BOM) or UTF-16 with its BOM, never a NUL; `json` is text that starts like a JSON
+ *   value. Multipart parts carry no usable charset (the parser drops it), so text in another encoding is uploaded
+ *   as `application/octet-stream`.
  * - `binary`: a signature that `file-type` recognises as the declared format (for XLSX/DOCX, the Office content
  *   types part inside the zip).
  * - `any`: `application/octet-stream` claims nothing (fixed-width records described by a copybook, for instance).
@@ -12,12 +11,9 @@ export type ContentFamily =
   { kind: 'text'; json: boolean } | { kind: 'binary'; extension: 'pdf' | 'xlsx' | 'docx' } | { kind: 'any' }
 
 export interface DeclaredType {
+  /** The lower-case MIME type without parameters: what is stored and served back. */
   mime: string
-  /** Lower-case charset from the declared type; undefined means UTF-8 (or UTF-16 when the bytes start with a BOM). */
-  charset: string | undefined
   family: ContentFamily
-  /** What is stored and served back: the MIME type, plus the charset when it is neither UTF-8 nor UTF-16. */
-  stored: string
 }
 
 export const xlsxType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
@@ -38,36 +34,9 @@ const families: Readonly<Record<string, ContentFamily>> = {
 
 export const acceptedTypes: readonly string[] = Object.keys(families)
 
-const utf8Names = new Set(['utf-8', 'utf8'])
-const utf16Names = new Set(['utf-16', 'utf-16le', 'utf-16be', 'utf16'])
-
-/** Parses a declared content type; undefined when the type or its charset is not accepted. */
+/** Parses a declared content type (parameters are ignored); undefined when the type is not accepted. */
 export function parseDeclaredType(declared: string): DeclaredType | undefined {
-  const [rawMime = '', ...params] = declared.split(';')
-  const mime = rawMime.trim().toLowerCase()
-  const family = families[mime]
-  if (family === undefined) return undefined
-  let charset: string | undefined
-  for (const param of params) {
-    const index = param.indexOf('=')
-    if (index < 0) continue
-    if (param.slice(0, index).trim().toLowerCase() !== 'charset') continue
-    charset = param
-      .slice(index + 1)
-      .trim()
-      .replace(/^"(.*)"$/, '$1')
-      .toLowerCase()
-  }
-  if (charset !== undefined && utf8Names.has(charset)) charset = undefined
-  if (charset !== undefined) {
-    if (family.kind !== 'text') return undefined
-    if (!utf16Names.has(charset) && (!/^[a-z0-9._:-]{1,40}$/.test(charset) || !iconv.encodingExists(charset)))
-      return undefined
-  }
-  const keepsCharset = charset !== undefined && !utf16Names.has(charset)
-  return { mime, charset, family, stored: keepsCharset ? `${mime}; charset=${charset}` : mime }
-}
-
-export function isUtf16(charset: string | undefined): boolean {
-  return charset !== undefined && utf16Names.has(charset)
+  const mime = (declared.split(';')[0] ?? '').trim().toLowerCase()
+  const family = Object.hasOwn(families, mime) ? families[mime] : undefined
+  return family && { mime, family }
 }

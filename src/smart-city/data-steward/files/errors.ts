@@ -33,7 +33,7 @@ export const fileErrors = defineErrors('data-steward-files', {
     kind: 'invalid',
     message: 'Content type {contentType} of part {part} is not accepted.',
     description:
-      'Declare one of the accepted types (CSV, TSV, JSON, NDJSON, plain text, Markdown, PDF, XLSX, DOCX, application/octet-stream) and, for text, a known charset.',
+      'Declare one of the accepted types (CSV, TSV, JSON, NDJSON, plain text, Markdown, PDF, XLSX, DOCX, application/octet-stream); text in an encoding other than UTF-8/UTF-16 goes as application/octet-stream.',
   },
   FILE_TYPE_MISMATCH: {
     kind: 'invalid',

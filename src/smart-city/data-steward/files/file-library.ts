@@ -156,7 +156,7 @@ export function createFileLibrary(deps: FileLibraryDeps): FileLibrary {
         id,
         tenant_id: tenantId,
         name: sanitizeFileName(part.filename),
-        content_type: declared.stored,
+        content_type: declared.mime,
         size: written.size,
         checksum: written.sha256 ?? '',
         role,
@@ -266,11 +266,7 @@ function declaredTypeOf(part: UploadPart, role: FileRole): DeclaredType {
   if (role === 'data') return declared
   // A copybook is COBOL source: text, whatever the client called it.
   if (!copybookTypes.has(declared.mime)) throw unsupported()
-  const asText = parseDeclaredType(
-    declared.charset ? `text/plain; charset=${declared.charset}` : 'text/plain',
-  )
-  if (!asText) throw unsupported()
-  return asText
+  return { mime: 'text/plain', family: { kind: 'text', json: false } }
 }
 
 /**

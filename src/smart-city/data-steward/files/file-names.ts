@@ -3,6 +3,7 @@ export const maxNameLength = 200
 const fallbackName = 'upload'
 
 // C0/C1 controls, and the bidirectional overrides that can make `evil‮txt.exe` display as `evilexe.txt`.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 const loneSurrogates = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
