@@ -8,6 +8,7 @@ import { acceptedTypes } from './content-types.js'
 import { fileErrors } from './errors.js'
 import type { FileLibrary, FileRecord } from './file-library.js'
 import { attachmentDisposition } from './file-names.js'
+import { discardUnreadBody } from './unread-body.js'
 import { uploadIdPattern } from './upload-progress.js'
 
 const tags = ['data-steward']
@@ -113,8 +114,7 @@ export function fileRoutes(library: FileLibrary): FastifyPluginAsyncTypebox {
         } catch (error) {
           const failure = uploadFailure(error)
           await upload.abort(failure)
-          // The rest of an unread body is not worth receiving: close the connection once answered.
-          if (!request.raw.readableEnded) void reply.header('connection', 'close')
+          discardUnreadBody(request.raw, reply.raw)
           throw failure
         }
       },
