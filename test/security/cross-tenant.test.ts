@@ -3,6 +3,7 @@ import type { Platform } from '../../src/platform.js'
 import { crossTenantSweep, idBearingRoutes } from '../support/cross-tenant-sweep.js'
 import { type Account, addUser, signUp } from '../support/fixtures.js'
 import { describeOnProfiles } from '../support/profiles.js'
+import { multipart } from '../data-steward/support.js'
 
 describeOnProfiles('cross-tenant isolation', (profile) => {
   let node: Platform
@@ -16,6 +17,7 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
   let victimTaskId: string
   let victimMessage: { id: string; receipt: string }
   let victimSubscriptionId: string
+  let victimFileId: string
 
   beforeAll(async () => {
     node = await profile.startNode()
@@ -75,6 +77,16 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
       payload: { pattern: 'victim.*', target: { kind: 'mailbox', mailbox: 'victim-box' } },
     })
     victimSubscriptionId = subscription.json<{ id: string }>().id
+    const upload = multipart([
+      { name: 'file', filename: 'secret.csv', contentType: 'text/csv', content: 'secret,1\n' },
+    ])
+    const file = await node.gateway.inject({
+      method: 'POST',
+      url: '/api/v1/files',
+      headers: { ...victim.auth, ...upload.headers },
+      payload: upload.payload,
+    })
+    victimFileId = file.json<{ id: string }>().id
     // Settle the outbox (the victim's workflow.started event) so nothing changes the victim's rows mid-sweep.
     await node.services.postOffice.dispatcher.runOnce()
   })
@@ -156,6 +168,9 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
         'GET /api/v1/subscriptions/:id': { params: { id: victimSubscriptionId } },
         'DELETE /api/v1/subscriptions/:id': { params: { id: victimSubscriptionId } },
         'GET /api/v1/subscriptions/:id/deliveries': { params: { id: victimSubscriptionId } },
+        'GET /api/v1/files/:id': { params: { id: victimFileId } },
+        'GET /api/v1/files/:id/content': { params: { id: victimFileId } },
+        'DELETE /api/v1/files/:id': { params: { id: victimFileId } },
       },
       exempt: {
         'POST /api/v1/services/:name/instances':
