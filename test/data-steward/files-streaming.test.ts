@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import type { Platform } from '../../src/platform.js'
 import { type Account, signUp } from '../support/fixtures.js'
 import { describeOnProfiles } from '../support/profiles.js'
@@ -27,7 +27,11 @@ interface Sent {
 function streamUpload(
   base: string,
   who: Account,
-  options: { size: number; query?: string; pause?: { at: number; until: () => Promise<unknown> } },
+  options: {
+    size: number
+    query?: string
+    pause?: { at: number; until: () => Promise<unknown>; thenDisconnect?: boolean }
+  },
 ): Promise<Sent> {
   const boundary = `----stream-${randomBytes(6).toString('hex')}`
   const head = Buffer.from(
@@ -65,7 +69,12 @@ function streamUpload(
       while (!answered && sent < options.size) {
         if (options.pause && !paused && sent >= options.pause.at) {
           paused = true
-          void options.pause.until().then(pump, reject)
+          const disconnect = () => {
+            answered = true
+            req.destroy()
+            resolve({ status: 0, body: '', bytesSent: sent })
+          }
+          void options.pause.until().then(options.pause.thenDisconnect ? disconnect : pump, reject)
           return
         }
         const piece = chunk.subarray(0, Math.min(chunk.length, options.size - sent))
@@ -116,6 +125,28 @@ describeOnProfiles('Data Steward files over real HTTP', (profile) => {
     expect(await readdir(join(folder, '.tmp~'))).toEqual([])
     const list = await client.call(tenant, 'GET', '/api/v1/files')
     expect(list.json()).toEqual({ items: [], nextCursor: null })
+  })
+
+  it('keeps nothing of an upload whose client disconnects halfway', async () => {
+    const tenant = await signUp(node.gateway)
+    const temporary = join(folder, '.tmp~')
+    const sent = await streamUpload(base, tenant, {
+      size: 6 * MiB,
+      pause: {
+        at: 3 * MiB,
+        // Hold the client until the server is demonstrably writing the upload to a temporary file.
+        until: () =>
+          vi.waitFor(async () => expect(await readdir(temporary)).not.toEqual([]), { timeout: 10_000 }),
+        thenDisconnect: true,
+      },
+    })
+    expect(sent.bytesSent).toBeLessThan(6 * MiB)
+    await vi.waitFor(async () => expect(await readdir(temporary)).toEqual([]), { timeout: 10_000 })
+    expect(await client.storedKeys(tenant.tenantId)).toEqual([])
+    expect((await client.call(tenant, 'GET', '/api/v1/files')).json()).toEqual({
+      items: [],
+      nextCursor: null,
+    })
   })
 
   it('stores an upload of exactly the limit', async () => {

@@ -59,7 +59,8 @@ export interface UploadPart {
 export interface Upload {
   receive(part: UploadPart): Promise<void>
   finish(): Promise<FileRecord>
-  abort(error: unknown): Promise<void>
+  /** `code` is the error answered, reported in the final progress event. */
+  abort(code: string): Promise<void>
 }
 
 export interface FileLibrary {
@@ -180,10 +181,10 @@ export function createFileLibrary(deps: FileLibraryDeps): FileLibrary {
       return toRecord(dataRow)
     }
 
-    async function abort(error: unknown): Promise<void> {
+    async function abort(code: string): Promise<void> {
       await removeBytes(stored.map((row) => row.storage_key))
       stored.length = 0
-      await progress.finish({ state: 'failed', code: isPlatformError(error) ? error.code : 'INTERNAL_ERROR' })
+      await progress.finish({ state: 'failed', code })
     }
 
     return { receive, finish, abort }

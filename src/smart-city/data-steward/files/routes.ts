@@ -79,7 +79,8 @@ export function fileRoutes(library: FileLibrary): FastifyPluginAsyncTypebox {
             `${acceptedTypes.join(', ')} and match the bytes (FILE_TYPE_MISMATCH otherwise). An optional ` +
             '`copybook` part (text/plain, at most 1 MiB) is stored as a second file with `role: "copybook"` and ' +
             'linked as `copybookId`. With `?uploadId=<id>` (chosen by the client), "bytes received" events are ' +
-            'published on the WebSocket channel `events:file.upload.<id>`. A failed upload stores nothing.',
+            'published on the WebSocket channel `events:file.upload.<id>`. A failed upload stores nothing. The ' +
+            'whole body must arrive within SYMPHAINY_REQUEST_TIMEOUT_MS.',
           querystring: Type.Object(
             { uploadId: Type.Optional(Type.String({ pattern: uploadIdPattern.source })) },
             { additionalProperties: false },
@@ -110,10 +111,15 @@ export function fileRoutes(library: FileLibrary): FastifyPluginAsyncTypebox {
               body: part.file,
             })
           }
+          // The request timeout may have answered already: a file the client was told failed must not appear.
+          if (reply.sent) {
+            await upload.abort('REQUEST_TIMEOUT')
+            return reply
+          }
           return reply.code(201).send(view(await upload.finish()))
         } catch (error) {
           const failure = uploadFailure(error)
-          await upload.abort(failure)
+          await upload.abort(isPlatformError(failure) ? failure.code : 'INTERNAL_ERROR')
           discardUnreadBody(request.raw, reply.raw)
           throw failure
         }
