@@ -284,6 +284,17 @@ describeOnProfiles('Data Steward files', (profile) => {
       expect(errorCode(response)).toBe('FILE_UPLOAD_NOT_MULTIPART')
     })
 
+    it('refuses a multipart content type without a boundary', async () => {
+      const response = await node.gateway.inject({
+        method: 'POST',
+        url: '/api/v1/files',
+        headers: { ...admin.auth, 'content-type': 'multipart/form-data' },
+        payload: 'whatever',
+      })
+      expect(response.statusCode).toBe(400)
+      expect(errorCode(response)).toBe('FILE_UPLOAD_MALFORMED')
+    })
+
     it('refuses a multipart body cut short', async () => {
       const tenant = await signUp(node.gateway)
       const body = (await import('./support.js')).multipart([
@@ -355,6 +366,37 @@ describeOnProfiles('Data Steward files', (profile) => {
         nextCursor: null,
       })
       expect((await client.call(owner, 'GET', `/api/v1/files/${file.id}/content`)).body).toBe('secret')
+    })
+
+    it('serves other code through the library: get, open, list and delete, tenant-scoped', async () => {
+      const library = node.services.dataSteward.files
+      const owner = await signUp(node.gateway)
+      const stranger = await signUp(node.gateway)
+      const file = await client.uploadOk(owner, [
+        { name: 'file', filename: 'notes.md', contentType: 'text/markdown', content: '# Notes\n' },
+      ])
+      expect(await library.get(owner.tenantId, file.id)).toMatchObject({
+        id: file.id,
+        tenantId: owner.tenantId,
+        name: 'notes.md',
+        size: 8,
+        createdBy: owner.userId,
+      })
+      const chunks: Buffer[] = []
+      for await (const chunk of await library.open(owner.tenantId, file.id)) chunks.push(chunk as Buffer)
+      expect(Buffer.concat(chunks).toString('utf8')).toBe('# Notes\n')
+      expect((await library.list(owner.tenantId, {})).items.map((f) => f.id)).toEqual([file.id])
+      await expect(library.get(stranger.tenantId, file.id)).rejects.toMatchObject({
+        code: 'FILE_RECORD_NOT_FOUND',
+      })
+      await expect(library.open(stranger.tenantId, file.id)).rejects.toMatchObject({
+        code: 'FILE_RECORD_NOT_FOUND',
+      })
+      await expect(library.delete(stranger.tenantId, file.id)).rejects.toMatchObject({
+        code: 'FILE_RECORD_NOT_FOUND',
+      })
+      await library.delete(owner.tenantId, file.id)
+      expect(await client.storedKeys(owner.tenantId)).toEqual([])
     })
 
     it('lets a viewer read but not upload or delete', async () => {
