@@ -273,6 +273,24 @@ describeOnProfiles('Data Steward files', (profile) => {
       expect(await client.storedKeys(tenant.tenantId)).toEqual([])
     })
 
+    it('refuses a copybook larger than 1 MiB with 413 and removes the data file stored before it', async () => {
+      const tenant = await signUp(node.gateway)
+      const response = await client.upload(tenant, [
+        { name: 'file', filename: 'a.dat', contentType: 'application/octet-stream', content: 'data' },
+        {
+          name: 'copybook',
+          filename: 'c.cpy',
+          contentType: 'text/plain',
+          content: 'x'.repeat(1024 * 1024 + 1),
+        },
+      ])
+      expect(response.statusCode).toBe(413)
+      expect(response.json()).toMatchObject({
+        error: { code: 'FILE_TOO_LARGE', details: { maxBytes: 1024 * 1024 } },
+      })
+      expect(await client.storedKeys(tenant.tenantId)).toEqual([])
+    })
+
     it('refuses a request that is not multipart', async () => {
       const response = await node.gateway.inject({
         method: 'POST',
