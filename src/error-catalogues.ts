@@ -14,6 +14,7 @@ import { conductorErrors } from './smart-city/conductor/errors.js'
 import { loadBalancingErrors } from './smart-city/traffic-cop/load-balancing/errors.js'
 import { postOfficeErrors } from './smart-city/post-office/errors.js'
 import { dataStewardErrors } from './smart-city/data-steward/errors.js'
+import { fileErrors } from './smart-city/data-steward/files/errors.js'
 
 /** Every error catalogue of the platform; docs/errors.md is rendered from this list and a test keeps them equal. */
 export const allErrorCatalogues: { service: string; specs: Readonly<Record<string, ErrorSpec>> }[] = [
@@ -31,6 +32,7 @@ export const allErrorCatalogues: { service: string; specs: Readonly<Record<strin
   conductorErrors,
   postOfficeErrors,
   dataStewardErrors,
+  fileErrors,
 ]
 
 export function renderErrorsMarkdown(): string {

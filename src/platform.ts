@@ -224,6 +224,8 @@ export async function createPlatform(
       clock,
       ids,
       logger,
+      pubSub: infra.pubSub,
+      settings: config.files,
     })
     const managed: PlatformService[] = [
       curatorPart.service,

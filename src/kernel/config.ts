@@ -77,6 +77,7 @@ export interface PlatformConfig {
     webhookAllowHosts: string[]
     pollMs: number
   }
+  files: { maxUploadBytes: number }
   logLevel: LogLevel
   nurse: { readyThresholdPercent: number }
 }
@@ -144,6 +145,13 @@ export const configVariables: ConfigVariable[] = [
     default: '1048576',
     example: '262144',
     description: 'Largest accepted request body (JSON); larger bodies get 413 BODY_TOO_LARGE.',
+  },
+  {
+    name: 'SYMPHAINY_MAX_UPLOAD_BYTES',
+    default: '104857600',
+    example: '1073741824',
+    description:
+      'Largest uploaded file (`POST /api/v1/files`); the upload is refused with 413 FILE_TOO_LARGE as soon as it passes this.',
   },
   {
     name: 'SYMPHAINY_JSON_MAX_DEPTH',
@@ -549,6 +557,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
       webhookAllowHosts: parseHostPorts(read('SYMPHAINY_WEBHOOK_ALLOW_HOSTS') ?? '', problems),
       pollMs: integer('SYMPHAINY_POST_OFFICE_POLL_MS', 10, 3_600_000),
     },
+    files: { maxUploadBytes: integer('SYMPHAINY_MAX_UPLOAD_BYTES', 1024, 1024 ** 4) },
     logLevel: (logLevels as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
     nurse: { readyThresholdPercent: integer('SYMPHAINY_READY_THRESHOLD', 0, 100) },
   }

@@ -178,9 +178,10 @@ describeOnProfiles('Data Steward datasets', (profile) => {
 
   it('lists newest first, gets, deletes (blob too) and answers 404 to other tenants', async () => {
     const first = await steward.table(owner, [{ x: 1 }], { name: 'first' })
+    const sourceFile = await steward.uploadCsv(owner)
     const second = await steward.table(owner, [{ x: 2 }], {
       name: 'second',
-      source: { fileId: 'fil_external', parsingType: 'csv' },
+      source: { fileId: sourceFile, parsingType: 'csv' },
     })
     const listed = (await steward.call(owner, 'GET', '/api/v1/datasets?limit=2')).json<{
       items: DatasetBody[]
@@ -198,7 +199,7 @@ describeOnProfiles('Data Steward datasets', (profile) => {
       id: second.id,
       name: 'second',
       rowCount: 1,
-      source: { fileId: 'fil_external', parsingType: 'csv' },
+      source: { fileId: sourceFile, parsingType: 'csv' },
     })
     expect(got.body).not.toContain(owner.tenantId)
 

@@ -17,8 +17,8 @@ describeOnProfiles('Data Steward lineage', (profile) => {
   let owner: Account
   let stranger: Account
   const steward = stewardClient(() => node)
-  const fileId = 'fil_0000000000000000000000lineage'
   const reportId = 'rpt_0000000000000000000000lineage'
+  let fileId: string
   let parsed: string
   let cleaned: string
   let mapped: string
@@ -27,6 +27,7 @@ describeOnProfiles('Data Steward lineage', (profile) => {
     node = await profile.startNode()
     owner = await signUp(node.gateway)
     stranger = await signUp(node.gateway)
+    fileId = await steward.uploadCsv(owner)
     parsed = (
       await steward.table(owner, [{ a: 1 }], { name: 'parsed', source: { fileId, parsingType: 'csv' } })
     ).id

@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import type { Platform } from '../../src/platform.js'
 import type { ColumnInfo, DatasetRecord, NewDataset } from '../../src/smart-city/data-steward/index.js'
 import type { Account } from '../support/fixtures.js'
+import { multipart } from './file-support.js'
 
 /** HTTP and direct-API helpers for Data Steward suites, through one node. */
 export function stewardClient(node: () => Platform) {
@@ -19,6 +20,18 @@ export function stewardClient(node: () => Platform) {
     })
   return {
     call,
+    /** Uploads a small CSV file through the API; answers its id. */
+    async uploadCsv(who: Account, content = 'a\n1\n'): Promise<string> {
+      const upload = multipart([{ name: 'file', filename: 'data.csv', contentType: 'text/csv', content }])
+      const response = await node().gateway.inject({
+        method: 'POST',
+        url: '/api/v1/files',
+        headers: { ...who.auth, ...upload.headers },
+        payload: upload.payload,
+      })
+      if (response.statusCode !== 201) throw new Error(`upload failed: ${response.body}`)
+      return response.json<{ id: string }>().id
+    },
     /** A table dataset written through the streaming writer, as a parser would. */
     async table(
       who: Account,

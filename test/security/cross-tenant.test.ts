@@ -3,6 +3,7 @@ import type { Platform } from '../../src/platform.js'
 import { crossTenantSweep, idBearingRoutes } from '../support/cross-tenant-sweep.js'
 import { type Account, addUser, signUp } from '../support/fixtures.js'
 import { describeOnProfiles } from '../support/profiles.js'
+import { multipart } from '../data-steward/file-support.js'
 
 describeOnProfiles('cross-tenant isolation', (profile) => {
   let node: Platform
@@ -17,6 +18,7 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
   let victimMessage: { id: string; receipt: string }
   let victimSubscriptionId: string
   let victimDatasetId: string
+  let victimFileId: string
 
   beforeAll(async () => {
     node = await profile.startNode()
@@ -84,6 +86,16 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
       )
     ).id
     await post('/api/v1/schemas', { name: 'victim-schema', jsonSchema: { type: 'object' } })
+    const upload = multipart([
+      { name: 'file', filename: 'secret.csv', contentType: 'text/csv', content: 'secret,1\n' },
+    ])
+    const file = await node.gateway.inject({
+      method: 'POST',
+      url: '/api/v1/files',
+      headers: { ...victim.auth, ...upload.headers },
+      payload: upload.payload,
+    })
+    victimFileId = file.json<{ id: string }>().id
     // Settle the outbox (the victim's workflow.started event) so nothing changes the victim's rows mid-sweep.
     await node.services.postOffice.dispatcher.runOnce()
   })
@@ -173,6 +185,9 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
         'GET /api/v1/schemas/:name': { params: { name: 'victim-schema' } },
         'POST /api/v1/schemas/:name/validate': { params: { name: 'victim-schema' }, body: { records: [{}] } },
         'GET /api/v1/lineage/:id': { params: { id: victimDatasetId } },
+        'GET /api/v1/files/:id': { params: { id: victimFileId } },
+        'GET /api/v1/files/:id/content': { params: { id: victimFileId } },
+        'DELETE /api/v1/files/:id': { params: { id: victimFileId } },
       },
       exempt: {
         'POST /api/v1/services/:name/instances':

@@ -8,6 +8,7 @@ import { type Account, addUser, errorCode, signUp, strongPassword, uniqueEmail }
 import { describeOnProfiles } from '../support/profiles.js'
 import { auditEvents, putRole, requestIdOf } from './guard-support.js'
 import { type Rule, builtInSpec, nothing } from './permission-spec.js'
+import { multipart } from '../data-steward/file-support.js'
 
 /**
  * Route-level enforcement (M7): every route that declares a permission refuses, with 403 PERMISSION_DENIED and a
@@ -36,12 +37,19 @@ interface Fixture {
   doomedSubscriptionId: string
   datasetId: string
   doomedDatasetId: string
+  fileId: string
+  doomedFileId: string
 }
 
 interface Call {
   url: string
-  payload?: Record<string, unknown>
+  payload?: Record<string, unknown> | Buffer
+  headers?: Record<string, string>
 }
+
+const routeCheckUpload = multipart([
+  { name: 'file', filename: 'route-check.csv', contentType: 'text/csv', content: 'a,b\n1,2\n' },
+])
 
 const newUserBody = {
   email: uniqueEmail('route'),
@@ -238,6 +246,15 @@ const requests: Record<string, (f: Fixture) => Call> = {
     payload: { records: [{}] },
   }),
   'GET /api/v1/lineage/:id': (f) => ({ url: `/api/v1/lineage/${f.datasetId}` }),
+  'POST /api/v1/files': () => ({
+    url: '/api/v1/files',
+    payload: routeCheckUpload.payload,
+    headers: routeCheckUpload.headers,
+  }),
+  'GET /api/v1/files': () => ({ url: '/api/v1/files?limit=5' }),
+  'GET /api/v1/files/:id': (f) => ({ url: `/api/v1/files/${f.fileId}` }),
+  'GET /api/v1/files/:id/content': (f) => ({ url: `/api/v1/files/${f.fileId}/content` }),
+  'DELETE /api/v1/files/:id': (f) => ({ url: `/api/v1/files/${f.doomedFileId}` }),
 }
 /** Routes that need only authentication; used for the anonymous sweep. */
 const authenticatedRequests: Record<string, () => Call> = {
@@ -272,7 +289,7 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
     node.gateway.inject({
       method: method as 'GET',
       url: call.url,
-      headers,
+      headers: { ...call.headers, ...headers },
       ...(call.payload && { payload: call.payload }),
     })
 
@@ -384,6 +401,15 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
           [{ a: 1 }],
         )
       ).id
+    const uploadFile = async () =>
+      (
+        await node.gateway.inject({
+          method: 'POST',
+          url: '/api/v1/files',
+          headers: { ...admin.auth, ...routeCheckUpload.headers },
+          payload: routeCheckUpload.payload,
+        })
+      ).json<{ id: string }>().id
     fixture = {
       userId: candidates[1]!.account.userId,
       doomedUserId: doomed.json<{ id: string }>().id,
@@ -405,6 +431,8 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
       doomedSubscriptionId: await subscribe(),
       datasetId: await makeDataset('route-check'),
       doomedDatasetId: await makeDataset('route-check-doomed'),
+      fileId: await uploadFile(),
+      doomedFileId: await uploadFile(),
     }
   })
 

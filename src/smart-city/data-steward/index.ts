@@ -1,6 +1,7 @@
 import type { PlatformService } from '../../kernel/lifecycle.js'
 import { type Datasets, createDatasets } from './datasets/datasets.js'
 import type { DataStewardDeps } from './deps.js'
+import { createFileLibrary, type FileLibrary } from './files/index.js'
 import { type Lineage, createLineage } from './lineage/lineage.js'
 import { type DatasetAnalysis, createDatasetAnalysis } from './quality/assess.js'
 import { type SchemaRegistry, createSchemaRegistry } from './schemas/registry.js'
@@ -16,11 +17,12 @@ export type { ArtifactKind, ArtifactKindLookup, LineageSource } from './lineage/
 export const dataStewardVersion = '1.0.0'
 
 /**
- * The Data Steward: table and text datasets (records in SQL, rows as JSON lines in the file store, written by
+ * The Data Steward: uploaded files (streamed, type-checked, checksummed), table and text datasets (records in SQL, rows as JSON lines in the file store, written by
  * producers through a streaming writer), a versioned JSON Schema registry with validation, schema inference,
  * data-quality reports, and lineage between artifacts.
  */
 export interface DataSteward {
+  readonly files: FileLibrary
   readonly datasets: Datasets
   readonly schemas: SchemaRegistry
   readonly lineage: Lineage
@@ -31,11 +33,18 @@ export function createDataStewardService(deps: DataStewardDeps): {
   dataSteward: DataSteward
   service: PlatformService
 } {
+  const files = createFileLibrary(deps)
   const lineage = createLineage(deps)
   const datasets = createDatasets(deps, lineage)
   const schemas = createSchemaRegistry(deps)
   lineage.registerKind({ prefix: 'ds', kind: 'dataset', existing: datasets.existing })
+  lineage.registerKind({
+    prefix: 'fil',
+    kind: 'file',
+    existing: (tenantId, ids) => files.existing(tenantId, ids),
+  })
   const dataSteward: DataSteward = {
+    files,
     datasets,
     schemas,
     lineage,
@@ -46,7 +55,7 @@ export function createDataStewardService(deps: DataStewardDeps): {
       name: 'data-steward',
       realm: 'smart-city',
       version: dataStewardVersion,
-      capabilities: ['datasets', 'schemas', 'validation', 'data-quality', 'lineage'],
+      capabilities: ['files', 'datasets', 'schemas', 'validation', 'data-quality', 'lineage'],
       dependsOn: ['curator', 'security-guard'],
     },
     async healthCheck() {

@@ -1,4 +1,5 @@
 import type { SqlMigration } from '../../ports/sql-database.js'
+import { filesMigration } from './files/tables.js'
 
 /** Datasets (rows live in the file store), the schema registry (one row per version) and lineage edges. */
 export const dataStewardCoreMigration: SqlMigration = {
@@ -57,4 +58,4 @@ export const dataStewardCoreMigration: SqlMigration = {
   },
 }
 
-export const dataStewardMigrations: SqlMigration[] = [dataStewardCoreMigration]
+export const dataStewardMigrations: SqlMigration[] = [dataStewardCoreMigration, filesMigration]
