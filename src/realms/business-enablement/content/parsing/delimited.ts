@@ -42,13 +42,13 @@ export async function parseDelimited(
     header: options.header ?? 'auto',
     sampleRows: positive(options, 'typeSampleRows') ?? defaultSampleRows,
     maxColumns: positive(options, 'maxColumns') ?? defaultMaxColumns,
-    tooManyFields: (fields, columns) =>
+    tooManyFields: (fields, columns, line) =>
       contentErrors.PARSE_MALFORMED_CSV({
-        line: parser.info.lines,
+        line,
         reason: `${fields} fields where the table has ${columns} columns`,
       }),
   })
-  await pump(prepend(first.value, iterator), parser, (record: string[]) => table.add(record))
+  await pump(prepend(first.value, iterator), parser, (record, line) => table.add(record, line))
   const parsed = await table.finish()
   return { kind: 'table', tables: [parsed] }
 }
@@ -60,27 +60,26 @@ export async function parseDelimited(
 function pump(
   chunks: AsyncIterable<Buffer>,
   parser: Parser,
-  onRecord: (record: string[]) => void | Promise<void>,
+  onRecord: (record: string[], line: number) => void | Promise<void>,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let failed = false
-    let lastRecordLine = 0
+    const lines = recordLines(parser)
     const fail = (error: unknown) => {
       if (failed) return
       failed = true
       parser.destroy()
-      reject(mapCsvError(error, lastRecordLine))
+      reject(mapCsvError(error, lines.lastParsed))
     }
     parser.on('data', (record: string[]) => {
       if (failed) return
       let pending: void | Promise<void>
       try {
-        pending = onRecord(record)
+        pending = onRecord(record, lines.queue.shift() ?? 0)
       } catch (error) {
         fail(error)
         return
       }
-      lastRecordLine = parser.info.lines
       if (pending) {
         parser.pause()
         pending.then(() => parser.resume(), fail)
@@ -99,6 +98,24 @@ function pump(
     }
     feed().catch(fail)
   })
+}
+
+/**
+ * The line each record ends on. csv-parse's `info` option would allocate an info object per record; instead the
+ * parser's live line count is read as each record is pushed (records may be delivered later, when the parser ran
+ * ahead of a paused consumer).
+ */
+function recordLines(parser: Parser): { queue: number[]; lastParsed: number } {
+  const lines = { queue: [] as number[], lastParsed: 0 }
+  const push = parser.push.bind(parser)
+  parser.push = (record: unknown) => {
+    if (record !== null) {
+      lines.lastParsed = parser.info.lines
+      lines.queue.push(lines.lastParsed)
+    }
+    return push(record)
+  }
+  return lines
 }
 
 function drained(parser: Parser): Promise<void> {

@@ -8,7 +8,7 @@ export interface StreamedTableOptions {
   sampleRows: number
   maxColumns: number
   /** Called when a record has more fields than the table has columns; returns the error to throw. */
-  tooManyFields(fields: number, columns: number): Error
+  tooManyFields(fields: number, columns: number, line: number): Error
 }
 
 /**
@@ -17,6 +17,7 @@ export interface StreamedTableOptions {
  */
 export class StreamedTextTable {
   private sample: string[][] | undefined = []
+  private sampleLines: number[] = []
   private names: string[] = []
   private width = 0
   private kinds = new Uint8Array(0)
@@ -29,10 +30,11 @@ export class StreamedTextTable {
     private readonly options: StreamedTableOptions,
   ) {}
 
-  /** Takes one record; a returned promise must settle before the next call (sink backpressure). */
-  add(record: string[]): void | Promise<void> {
-    if (this.sample === undefined) return this.emit(record)
+  /** Takes one record (`line`: where it ends); a returned promise must settle before the next call. */
+  add(record: string[], line: number): void | Promise<void> {
+    if (this.sample === undefined) return this.emit(record, line)
     this.sample.push(record)
+    this.sampleLines.push(line)
     if (this.sample.length > this.options.sampleRows) return this.start()
     return undefined
   }
@@ -54,14 +56,15 @@ export class StreamedTextTable {
     const first = sample[0] ?? []
     const hasHeader = this.options.header === 'auto' ? looksLikeHeader(first) : this.options.header
     const rows = hasHeader ? sample.slice(1) : sample
+    const lines = hasHeader ? this.sampleLines.slice(1) : this.sampleLines
     this.width = hasHeader ? first.length : rows.reduce((widest, row) => Math.max(widest, row.length), 0)
     checkColumnCount(this.width, this.options.maxColumns)
     this.names = hasHeader ? uniqueColumnNames(first) : positionalColumnNames(this.width)
     this.kinds = new Uint8Array(this.width)
     this.nullable = new Array<boolean>(this.width).fill(false)
     this.widenedAt = new Array<number | undefined>(this.width)
-    for (const row of rows) {
-      if (row.length > this.width) throw this.options.tooManyFields(row.length, this.width)
+    for (const [index, row] of rows.entries()) {
+      if (row.length > this.width) throw this.options.tooManyFields(row.length, this.width, lines[index] ?? 0)
       for (let c = 0; c < this.width; c++) {
         const kind = classifyText(row[c] ?? '')
         if (kind === NULL) this.nullable[c] = true
@@ -69,15 +72,15 @@ export class StreamedTextTable {
       }
     }
     await this.sink.startTable({ name: this.options.name, columns: this.names })
-    for (const row of rows) {
-      const pending = this.emit(row)
+    for (const [index, row] of rows.entries()) {
+      const pending = this.emit(row, lines[index] ?? 0)
       if (pending) await pending
     }
   }
 
-  private emit(record: string[]): void | Promise<void> {
+  private emit(record: string[], line: number): void | Promise<void> {
     const width = this.width
-    if (record.length > width) throw this.options.tooManyFields(record.length, width)
+    if (record.length > width) throw this.options.tooManyFields(record.length, width, line)
     const kinds = this.kinds
     const values: unknown[] = record
     for (let c = 0; c < width; c++) {
