@@ -213,7 +213,8 @@ function readEntry(entry: Token[]): Item | undefined {
       )
         i++
     } else if (!ignoredWords.has(word) && !ignoredWords2.has(word) && word !== 'SEPARATE') {
-      throw invalid(token.line, `unexpected word ${token.text}`)
+      const hint = /^\d{1,2}$/.test(token.text) ? ' (is the period ending the entry before it missing?)' : ''
+      throw invalid(token.line, `unexpected word ${token.text}${hint}`)
     }
     i++
   }
