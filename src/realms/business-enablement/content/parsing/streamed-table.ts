@@ -1,6 +1,17 @@
 import type { ParsedTable, TableSink } from './types.js'
 import { checkColumnCount, describeColumns, positionalColumnNames, uniqueColumnNames } from './columns.js'
-import { BOOLEAN, INTEGER, NULL, NUMBER, STRING, classifyText, textValue, unify } from './values.js'
+import {
+  BOOLEAN,
+  INTEGER,
+  MISMATCH,
+  NULL,
+  NUMBER,
+  STRING,
+  castAs,
+  classifyText,
+  textValue,
+  unify,
+} from './values.js'
 
 export interface StreamedTableOptions {
   name: string
@@ -92,6 +103,11 @@ export class StreamedTextTable {
       }
       const kind = kinds[c] ?? STRING
       if (kind === STRING) continue
+      const value = castAs(kind, text)
+      if (value !== MISMATCH) {
+        values[c] = value
+        continue
+      }
       const cellKind = classifyText(text)
       if (cellKind !== kind) {
         const unified = unify(kind, cellKind)
