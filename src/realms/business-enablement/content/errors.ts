@@ -1,6 +1,9 @@
 import { defineErrors } from '../../../kernel/error-catalogue.js'
 
-/** Errors of the Content pillar. Every parse failure is `invalid` (400) and says where in the input it happened. */
+/**
+ * Errors of the Content pillar. Every parse failure is `invalid` (400) and says where in the input it
+ * happened.
+ */
 export const contentErrors = defineErrors('content', {
   PARSE_UNSUPPORTED_TYPE: {
     kind: 'invalid',

@@ -39,9 +39,9 @@ const byContentType: Record<string, ParsingType> = {
 }
 
 /**
- * The parser for a file: the requested type when given; else the file extension (it wins because browsers send
- * generic or misleading types, e.g. `application/vnd.ms-excel` for .csv); else the content type. Mainframe data
- * extensions (.dat, .bin, .ebc) choose `copybook`. Anything else is PARSE_UNSUPPORTED_TYPE.
+ * The parser for a file: the requested type when given; else the file extension (it wins because browsers
+ * send generic or misleading types, e.g. `application/vnd.ms-excel` for .csv); else the content type.
+ * Mainframe data extensions (.dat, .bin, .ebc) choose `copybook`. Anything else is PARSE_UNSUPPORTED_TYPE.
  */
 export function chooseParsingType(
   fileName: string,

@@ -2,7 +2,7 @@ import { contentErrors } from '../errors.js'
 import type { ColumnInfo, ParsedTable, TableSink } from './types.js'
 import { NESTED, NULL, classifyValue, columnType, conform, unify, type Kind } from './values.js'
 
-/** Unique, non-empty column names: blanks become `column_<n>` (1-based position), repeats get `_2`, `_3` ... */
+/** Unique, non-empty column names: blanks become `column_<n>` (1-based), repeats get `_2`, `_3` ... */
 export function uniqueColumnNames(raw: readonly unknown[]): string[] {
   const used = new Set<string>()
   return raw.map((name, index) => {
@@ -47,8 +47,8 @@ export function describeColumns(
 }
 
 /**
- * Sends a table whose rows are all in memory (JSON, XLSX): types are exact and every row is made to agree with
- * them before it is sent. Rows shorter than the header are padded with nulls.
+ * Sends a table whose rows are all in memory (JSON, XLSX): types are exact and every row is made to agree
+ * with them before it is sent. Rows shorter than the header are padded with nulls.
  */
 export async function emitBufferedTable(
   sink: TableSink,

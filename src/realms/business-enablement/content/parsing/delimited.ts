@@ -11,7 +11,7 @@ export const defaultSampleRows = 1000
 export const defaultMaxRecordBytes = 8 * 1024 * 1024
 export const defaultMaxColumns = 10_000
 
-/** CSV and TSV, streamed: the file is never held in memory, only the type sample and the record being parsed. */
+/** CSV and TSV, streamed: the file is never held in memory, only the type sample and the record in hand. */
 export async function parseDelimited(
   source: ParseSource,
   sink: TableSink,
@@ -54,8 +54,8 @@ export async function parseDelimited(
 }
 
 /**
- * Feeds the chunks into the parser and each record to `onRecord`, pausing the parser while a returned promise is
- * pending. Rejects with the first error from the chunks, the parser or `onRecord`, and releases the input.
+ * Feeds the chunks into the parser and each record to `onRecord`, pausing the parser while a returned promise
+ * is pending. Rejects with the first error from the chunks, the parser or `onRecord`, and releases the input.
  */
 function pump(
   chunks: AsyncIterable<Buffer>,
@@ -101,9 +101,9 @@ function pump(
 }
 
 /**
- * The line each record ends on. csv-parse's `info` option would allocate an info object per record; instead the
- * parser's live line count is read as each record is pushed (records may be delivered later, when the parser ran
- * ahead of a paused consumer).
+ * The line each record ends on. csv-parse's `info` option would allocate an info object per record; instead
+ * the parser's live line count is read as each record is pushed (records may be delivered later, when the
+ * parser ran ahead of a paused consumer).
  */
 function recordLines(parser: Parser): { queue: number[]; lastParsed: number } {
   const lines = { queue: [] as number[], lastParsed: 0 }

@@ -1,9 +1,9 @@
 const candidates = [',', ';', '\t', '|'] as const
 
 /**
- * Picks the delimiter among , ; tab | from the start of the text: the one found the same non-zero number of times
- * (outside quotes) on every sampled line wins, the most frequent such one first; failing that, the most frequent
- * on the first line; failing that, a comma.
+ * Picks the delimiter among , ; tab | from the start of the text: the one found the same non-zero number of
+ * times (outside quotes) on every sampled line wins, the most frequent such one first; failing that, the most
+ * frequent on the first line; failing that, a comma.
  */
 export function sniffDelimiter(head: string, quote = '"'): string {
   const lines = splitSampleLines(head, quote)

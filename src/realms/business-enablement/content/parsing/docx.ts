@@ -4,8 +4,8 @@ import { readAll } from './text-encoding.js'
 import type { ParseOutcome, ParseSource } from './types.js'
 
 /**
- * DOCX text through mammoth's raw text extraction, read whole (a zip needs its central directory at the end; the
- * upload limit bounds the size). Paragraphs are separated by blank lines, as mammoth writes them.
+ * DOCX text through mammoth's raw text extraction, read whole (a zip needs its central directory at the end;
+ * the upload limit bounds the size). Paragraphs are separated by blank lines, as mammoth writes them.
  */
 export async function parseDocx(source: ParseSource): Promise<ParseOutcome> {
   const buffer = await readAll(source.bytes, source.fileName)

@@ -25,8 +25,8 @@ export type {
 } from './types.js'
 
 /**
- * Parses one file. Table formats call the sink (one startTable/rows/endTable per table) and return the tables'
- * summaries; text formats return the text and never call the sink. Errors are PlatformErrors from
+ * Parses one file. Table formats call the sink (one startTable/rows/endTable per table) and return the
+ * tables' summaries; text formats return the text and never call the sink. Errors are PlatformErrors from
  * content/errors.ts (kind `invalid`); errors thrown by the sink or by reading `bytes` pass through unchanged.
  */
 export async function parseFile(source: ParseSource, sink: TableSink): Promise<ParseOutcome> {

@@ -6,9 +6,9 @@ import { checkEncoding, decodeText, readAll } from './text-encoding.js'
 import type { ParseOutcome, ParseSource, TableSink } from './types.js'
 
 /**
- * JSON documents are read whole (JSON.parse needs the complete text; the upload limit bounds the size). Accepted
- * shapes: an array of objects or of scalars, an object with exactly one array-valued property (that array), or a
- * single object (one row).
+ * JSON documents are read whole (JSON.parse needs the complete text; the upload limit bounds the size).
+ * Accepted shapes: an array of objects or of scalars, an object with exactly one array-valued property (that
+ * array), or a single object (one row).
  */
 export async function parseJson(source: ParseSource, sink: TableSink): Promise<ParseOutcome> {
   const options = source.options ?? {}
@@ -41,8 +41,8 @@ function rowsOf(document: unknown): unknown[] {
 }
 
 /**
- * Objects become rows with the union of their top-level keys (first-seen order) as columns; scalars (and nested
- * arrays) become rows of one `value` column. Mixing both is refused.
+ * Objects become rows with the union of their top-level keys (first-seen order) as columns; scalars (and
+ * nested arrays) become rows of one `value` column. Mixing both is refused.
  */
 export function tabulate(
   items: unknown[],

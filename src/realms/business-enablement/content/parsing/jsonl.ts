@@ -3,6 +3,7 @@ import { checkColumnCount, describeColumns, tableNameFromFile } from './columns.
 import { defaultMaxColumns, defaultMaxRecordBytes, defaultSampleRows, positive } from './delimited.js'
 import { isObject, jsonReason } from './json.js'
 import { locateJsonError } from './json-syntax.js'
+import { sampleBudgetCharacters } from './streamed-table.js'
 import { checkEncoding, utf8Chunks } from './text-encoding.js'
 import type { ParseOutcome, ParseSource, ParsedTable, TableSink } from './types.js'
 import { BOOLEAN, INTEGER, NULL, NUMBER, STRING, classifyValue, conform, unify } from './values.js'
@@ -14,8 +15,9 @@ interface Line {
 
 /**
  * JSON Lines, streamed line by line. The columns are the union of the top-level keys of the first
- * `typeSampleRows` records (held back); a key first seen after them is refused with its line number, since the
- * columns are announced before the first row. Lines holding scalars instead of objects make one `value` column.
+ * `typeSampleRows` records (held back, at most 16 Mi characters of them); a key first seen after them is
+ * refused with its line number, since the columns are announced before the first row. Lines holding scalars
+ * instead of objects make one `value` column.
  */
 export async function parseJsonLines(source: ParseSource, sink: TableSink): Promise<ParseOutcome> {
   const options = source.options ?? {}
@@ -26,6 +28,7 @@ export async function parseJsonLines(source: ParseSource, sink: TableSink): Prom
     positive(options, 'maxRecordBytes') ?? defaultMaxRecordBytes,
   )
   const sample: { value: unknown; line: number }[] = []
+  let sampleCharacters = 0
   let table: JsonLinesTable | undefined
   for await (const line of lines) {
     const value = parseLine(line)
@@ -35,7 +38,8 @@ export async function parseJsonLines(source: ParseSource, sink: TableSink): Prom
       continue
     }
     sample.push({ value, line: line.number })
-    if (sample.length > sampleRows)
+    sampleCharacters += line.text.length
+    if (sample.length > sampleRows || sampleCharacters > sampleBudgetCharacters)
       table = await JsonLinesTable.start(sink, source.fileName, sample, maxColumns)
   }
   table ??= await JsonLinesTable.start(sink, source.fileName, sample, maxColumns)
@@ -162,7 +166,7 @@ function mixedLine(line: number, objects: boolean) {
   })
 }
 
-/** Non-blank lines of the UTF-8 chunks with their 1-based numbers; a line longer than `maxBytes` is refused. */
+/** Non-blank lines of the UTF-8 chunks with 1-based numbers; a line longer than `maxBytes` is refused. */
 async function* splitLines(chunks: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Line> {
   let carry: Buffer[] = []
   let carryLength = 0

@@ -22,12 +22,16 @@ export interface StreamedTableOptions {
   tooManyFields(fields: number, columns: number, line: number): Error
 }
 
+/** The type sample also ends once it holds this much text, so that wide or long records cannot pile up. */
+export const sampleBudgetCharacters = 16 * 1024 * 1024
+
 /**
- * Builds one table from text records arriving one by one (CSV/TSV): holds back the first `sampleRows` records to
- * decide the header and the column types, then streams. See the typing rule in types.ts.
+ * Builds one table from text records arriving one by one (CSV/TSV): holds back the first `sampleRows` records
+ * to decide the header and the column types, then streams. See the typing rule in types.ts.
  */
 export class StreamedTextTable {
   private sample: string[][] | undefined = []
+  private sampleCharacters = 0
   private sampleLines: number[] = []
   private names: string[] = []
   private width = 0
@@ -46,7 +50,9 @@ export class StreamedTextTable {
     if (this.sample === undefined) return this.emit(record, line)
     this.sample.push(record)
     this.sampleLines.push(line)
-    if (this.sample.length > this.options.sampleRows) return this.start()
+    for (const field of record) this.sampleCharacters += field.length
+    if (this.sample.length > this.options.sampleRows || this.sampleCharacters > sampleBudgetCharacters)
+      return this.start()
     return undefined
   }
 
@@ -123,7 +129,10 @@ export class StreamedTextTable {
   }
 }
 
-/** A first row names columns when every cell is non-empty text that does not read as a value, and none repeats. */
+/**
+ * A first row names columns when every cell is non-empty text that does not read as a value, and none
+ * repeats.
+ */
 export function looksLikeHeader(first: readonly unknown[]): boolean {
   if (first.length === 0) return false
   const seen = new Set<string>()

@@ -25,7 +25,7 @@ export function checkEncoding(encoding: string | undefined): TextEncoding | unde
   })
 }
 
-/** Reads the whole input; for the formats whose libraries need it in one piece (bounded by the upload limit). */
+/** Reads the whole input, for formats whose libraries need it in one piece (the upload limit bounds it). */
 export async function readAll(bytes: AsyncIterable<Uint8Array>, fileName: string): Promise<Buffer> {
   const chunks: Buffer[] = []
   for await (const chunk of bytes) chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
@@ -139,7 +139,10 @@ function transcoder(encoding: TextEncoding): Transcode | undefined {
   return (chunk) => decoder.write(chunk)
 }
 
-/** How many leading bytes of `buffer` end on a character boundary (a trailing incomplete sequence is left out). */
+/**
+ * How many leading bytes of `buffer` end on a character boundary (a trailing incomplete sequence is left
+ * out).
+ */
 function completeUtf8Length(buffer: Buffer): number {
   const length = buffer.length
   for (let back = 1; back <= Math.min(3, length); back++) {

@@ -2,8 +2,9 @@ import { checkEncoding, decodeText, readAll } from './text-encoding.js'
 import type { ParseOutcome, ParseSource } from './types.js'
 
 /**
- * Plain text and Markdown are returned whole, so they are read whole (bounded by the upload limit). The bytes must
- * be valid in the declared encoding (UTF-8 by default); a BOM is dropped. Markdown's title is its first heading.
+ * Plain text and Markdown are returned whole, so they are read whole (bounded by the upload limit). The bytes
+ * must be valid in the declared encoding (UTF-8 by default); a BOM is dropped. Markdown's title is its first
+ * heading.
  */
 export async function parseText(source: ParseSource, format: 'plain' | 'markdown'): Promise<ParseOutcome> {
   const text = decodeText(

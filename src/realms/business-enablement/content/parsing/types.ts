@@ -1,7 +1,7 @@
 /**
- * The parsing library's contract. `parseFile` turns one uploaded file into tables (streamed through a TableSink)
- * or into text; it stores nothing. Every malformed input ends in a PlatformError of kind `invalid` from
- * content/errors.ts, with details locating the problem.
+ * The parsing library's contract. `parseFile` turns one uploaded file into tables (streamed through a
+ * TableSink) or into text; it stores nothing. Every malformed input ends in a PlatformError of kind `invalid`
+ * from content/errors.ts, with details locating the problem.
  *
  * Typed values (one rule for every table format):
  * - A cell is cast on its own, conservatively: integers are `-?(0|[1-9][0-9]*)` within the safe range (so
@@ -12,11 +12,11 @@
  *   keep their own types; JSON strings are not cast except that ISO dates/datetimes count as such.
  * - A column's type is the unification of its non-null values: integer+number = number, date+datetime =
  *   datetime, anything else mixed = string; no non-null value = `empty`. `nullable` says a null was seen.
- * - Rows agree with the column types: in a `string` column every non-null value is a string (the cell's text).
- *   Buffered formats (JSON, XLSX) and copybooks hold this exactly. Streamed text tables (CSV/TSV/JSONL) fix
- *   their types from the first `typeSampleRows` rows, held back before the first `row` call; when a later value
- *   does not fit, the column becomes `string` from that row on and `widenedAtRow` (0-based) says so: earlier rows
- *   carry values cast for the earlier type.
+ * - Rows agree with the column types: in a `string` column every non-null value is a string (the cell's
+ *   text). Buffered formats (JSON, XLSX) and copybooks hold this exactly. Streamed text tables
+ *   (CSV/TSV/JSONL) fix their types from the first `typeSampleRows` rows (at most 16 Mi characters), held
+ *   back before the first `row` call; when a later value does not fit, the column becomes `string` from that
+ *   row on and `widenedAtRow` (0-based) says so: earlier rows carry values cast for the earlier type.
  */
 
 export type ParsingType =
@@ -44,13 +44,19 @@ export interface ParseOptions {
   delimiter?: string
   /** CSV quote character, `"` by default. */
   quote?: string
-  /** Text encoding of the input; UTF-8 by default (a UTF-8 or UTF-16 BOM is honoured), EBCDIC for copybook data. */
+  /**
+   * Text encoding of the input; UTF-8 by default (a UTF-8 or UTF-16 BOM is honoured), EBCDIC for copybook
+   * data.
+   */
   encoding?: TextEncoding
-  /** Whether the first row names the columns (CSV/TSV/XLSX); `auto` (default) decides from the first row's cells. */
+  /**
+   * Whether the first row names the columns (CSV/TSV/XLSX); `auto` (default) decides from the first row's
+   * cells.
+   */
   header?: boolean | 'auto'
   /** XLSX: parse only the sheets with these names (default every sheet). */
   sheets?: string[]
-  /** Rows held back to fix the column types of streamed tables (default 1000). */
+  /** Rows held back to fix the column types of streamed tables (default 1000; at most 16 Mi characters). */
   typeSampleRows?: number
   /** Largest single CSV record or JSONL line in bytes (default 8 MiB). */
   maxRecordBytes?: number

@@ -90,9 +90,9 @@ function digitsAt(text: string, start: number, count: number): number {
 export const MISMATCH: unique symbol = Symbol('mismatch')
 
 /**
- * The value of a non-empty text cell in a column of the given kind, or MISMATCH; the streaming fast path, equal
- * to `textValue(classifyText(text), text)` whenever the cell's own kind is `kind` (or an integer in a number
- * column, or a date in a datetime column).
+ * The value of a non-empty text cell in a column of the given kind, or MISMATCH; the streaming fast path,
+ * equal to `textValue(classifyText(text), text)` whenever the cell's own kind is `kind` (or an integer in a
+ * number column, or a date in a datetime column).
  */
 export function castAs(kind: Kind, text: string): unknown {
   if (kind === INTEGER) {

@@ -8,11 +8,11 @@ import { readAll } from './text-encoding.js'
 import type { ParseOutcome, ParseSource, ParsedTable, TableSink } from './types.js'
 
 /**
- * XLSX workbooks are read whole (exceljs loads the zip in memory; the upload limit bounds the size); each sheet
- * becomes one table named after the sheet. Cells keep their types: numbers, booleans, text (shared or rich),
- * dates as ISO text (`YYYY-MM-DD` at midnight, else `YYYY-MM-DDTHH:MM:SS`), formulas as their cached result,
- * hyperlinks as their text. Error cells (#N/A ...) and the non-first cells of merged ranges are null; empty rows
- * are skipped.
+ * XLSX workbooks are read whole (exceljs loads the zip in memory; the upload limit bounds the size); each
+ * sheet becomes one table named after the sheet. Cells keep their types: numbers, booleans, text (shared or
+ * rich), dates as ISO text (`YYYY-MM-DD` at midnight, else `YYYY-MM-DDTHH:MM:SS`), formulas as their cached
+ * result, hyperlinks as their text. Error cells (#N/A ...) and the non-first cells of merged ranges are null;
+ * empty rows are skipped.
  */
 export async function parseXlsx(source: ParseSource, sink: TableSink): Promise<ParseOutcome> {
   const options = source.options ?? {}

@@ -12,8 +12,8 @@ const latin1Char: CharOf = (byte) => String.fromCharCode(byte)
  * Fixed-width records described by a COBOL copybook, streamed record by record. Data is EBCDIC (cp037) unless
  * `encoding` is ascii/latin1/utf-8 (read one byte per character). Records are `fixed` (back to back) or
  * `newline` terminated; without `recordFormat` a line break right after the first record selects `newline`
- * (only safe for layouts without binary or packed fields, whose bytes may look like line breaks). Column types
- * come from the PICs, so every row agrees with them.
+ * (only safe for layouts without binary or packed fields, whose bytes may look like line breaks). Column
+ * types come from the PICs, so every row agrees with them.
  */
 export async function parseCopybookData(
   source: ParseSource,

@@ -88,15 +88,16 @@ const clauseWords = new Set([
 
 /**
  * Reads a COBOL copybook into the byte layout of one record.
- * - Levels 01-49 build the record; level 88 (condition names) and 66 (RENAMES, alternative names for fields that
- *   already are columns) are ignored, as are 77 items (they are not part of a record).
+ * - Levels 01-49 build the record; level 88 (condition names) and 66 (RENAMES, alternative names for fields
+ *   that already are columns) are ignored, as are 77 items (they are not part of a record).
  * - Items without an enclosing 01 (a copybook starting at level 05, say) form one record named RECORD.
  * - Several 01 records describe alternative layouts of the same data; the first is used unless `recordName`
  *   names another.
- * - REDEFINES: the first definition of the storage gives the columns; redefining items are alternative views of
- *   the same bytes and give none (they count only when longer than what they redefine).
- * - OCCURS n (fixed) repeats an item; its columns are suffixed `_1` ... `_n` (nested: `_i_j`). OCCURS DEPENDING
- *   ON, COMP-1/COMP-2, P scaling and SYNC alignment are not supported (SYNC is ignored: no slack bytes).
+ * - REDEFINES: the first definition of the storage gives the columns; redefining items are alternative views
+ *   of the same bytes and give none (they count only when longer than what they redefine).
+ * - OCCURS n (fixed) repeats an item; its columns are suffixed `_1` ... `_n` (nested: `_i_j`). OCCURS
+ *   DEPENDING ON, COMP-1/COMP-2, P scaling and SYNC alignment are not supported (SYNC is ignored: no slack
+ *   bytes).
  * - FILLER (and unnamed) items take their bytes but give no column.
  * - Column names are the data names as written; repeated names get `_2`, `_3` ...
  */

@@ -5,9 +5,9 @@ export interface Token {
 
 /**
  * The words of a copybook with their 1-based line numbers, periods that end an entry as separate `.` tokens.
- * Fixed format (columns 1-6 sequence area, 7 indicator, 8-72 code) is recognised when every non-blank line fits
- * it; otherwise lines are free format. Comment lines (`*` or `/` in the indicator column, or a leading `*` in
- * free format) and `*>` inline comments are dropped; quoted literals stay one token.
+ * Fixed format (columns 1-6 sequence area, 7 indicator, 8-72 code) is recognised when every non-blank line
+ * fits it; otherwise lines are free format. Comment lines (`*` or `/` in the indicator column, or a leading
+ * `*` in free format) and `*>` inline comments are dropped; quoted literals stay one token.
  */
 export function tokenize(text: string): Token[] {
   const lines = text.split(/\r\n|\r|\n/)

@@ -1,6 +1,6 @@
 /**
- * EBCDIC code page 037 (US/Canada) to Unicode, written out by hand: one row of 16 code points per high nibble.
- * Control codes map to their C0/C1 equivalents, as IBM's published table does.
+ * EBCDIC code page 037 (US/Canada) to Unicode, written out by hand: one row of 16 code points per high
+ * nibble. Control codes map to their C0/C1 equivalents, as IBM's published table does.
  */
 const cp037Rows: readonly number[][] = [
   [0x00, 0x01, 0x02, 0x03, 0x9c, 0x09, 0x86, 0x7f, 0x97, 0x8d, 0x8e, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f],

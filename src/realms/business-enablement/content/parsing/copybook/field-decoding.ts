@@ -8,9 +8,9 @@ export type CharOf = (byte: number) => string
 /**
  * Reads one field of a record. Alphanumeric: the characters with trailing spaces removed. Numeric-edited: the
  * trimmed text, null when blank. Numbers: null when the bytes are all spaces or all low-values (0x00), else
- * the value (a JS number up to 15 digits, the exact decimal as text beyond). DISPLAY numbers take the sign from
- * an overpunched digit (`{` `A`-`I` positive, `}` `J`-`R` negative; EBCDIC zones C/D) or a separate `+`/`-`;
- * leading spaces count as zeros.
+ * the value (a JS number up to 15 digits, the exact decimal as text beyond). DISPLAY numbers take the sign
+ * from an overpunched digit (`{` `A`-`I` positive, `}` `J`-`R` negative; EBCDIC zones C/D) or a separate
+ * `+`/`-`; leading spaces count as zeros.
  */
 export function decodeField(
   field: CopybookField,
