@@ -125,7 +125,10 @@ describe('COBOL copybook layouts', () => {
     const two =
       '01 HEADER-REC.\n  05 KIND PIC X.\n  05 COUNT-OF PIC 9(4).\n01 DETAIL-REC.\n  05 KIND PIC X.\n  05 AMOUNT PIC 9(3)V99.\n'
     expect(parseCopybook(two).fields.map((field) => field.name)).toEqual(['KIND', 'COUNT-OF'])
-    expect(parseCopybook(two, 'detail-rec').fields.map((field) => field.name)).toEqual(['KIND', 'AMOUNT'])
+    expect(parseCopybook(two, { recordName: 'detail-rec' }).fields.map((field) => field.name)).toEqual([
+      'KIND',
+      'AMOUNT',
+    ])
     const bare = parseCopybook('05 A PIC X(2).\n05 B PIC 9.\n')
     expect([bare.recordName, bare.recordLength]).toEqual(['RECORD', 3])
   })
@@ -142,6 +145,8 @@ describe('COBOL copybook layouts', () => {
       ['01 R.\n  05 A.\n', 2, /neither a PIC/],
       ['01 R.\n  05 B REDEFINES A PIC X.\n', 2, /not a preceding sibling/],
       ['01 R.\n  5X A PIC X.\n', 2, /level number/],
+      ['01 R.\n  05 G OCCURS 200.\n    10 A PIC X OCCURS 100.\n', 1, /20000 columns, more than 10000/],
+      ['01 R.\n  05 A PIC X(60000) OCCURS 20.\n', 1, /1200000 bytes long/],
     ]
     for (const [source, line, reason] of cases) {
       let error: unknown

@@ -114,7 +114,10 @@ export async function* utf8Chunks(
     if (first) yield first
     while (!done) {
       const next = await iterator.next()
-      if (next.done) break
+      if (next.done) {
+        done = true
+        break
+      }
       const out = accept(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength))
       if (out) yield out
     }

@@ -62,7 +62,7 @@ export interface ParseOptions {
   maxRecordBytes?: number
   /** Most columns a table may have (default 10,000). */
   maxColumns?: number
-  /** Copybook data: `fixed` records back to back (default) or `newline`-terminated records. */
+  /** Copybook data: `fixed` records back to back or `newline`-terminated; detected after the first record. */
   recordFormat?: 'fixed' | 'newline'
   /** Copybook: the 01-level record to use when the copybook holds several (default the first). */
   recordName?: string

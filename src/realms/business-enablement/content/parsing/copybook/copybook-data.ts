@@ -1,5 +1,6 @@
 import { contentErrors } from '../../errors.js'
 import { tableNameFromFile } from '../columns.js'
+import { defaultMaxColumns, positive } from '../delimited.js'
 import { checkEncoding } from '../text-encoding.js'
 import type { ColumnInfo, ParseOptions, ParseOutcome, ParseSource, TableSink } from '../types.js'
 import { parseCopybook, type CopybookLayout } from './copybook-layout.js'
@@ -21,7 +22,10 @@ export async function parseCopybookData(
   sink: TableSink,
 ): Promise<ParseOutcome> {
   const options = source.options ?? {}
-  const layout = parseCopybook(copybook, options.recordName)
+  const layout = parseCopybook(copybook, {
+    ...(options.recordName !== undefined ? { recordName: options.recordName } : {}),
+    maxColumns: positive(options, 'maxColumns') ?? defaultMaxColumns,
+  })
   const encoding = checkEncoding(options.encoding) ?? 'ebcdic'
   if (!['ebcdic', 'cp037', 'ascii', 'latin1', 'utf-8'].includes(encoding))
     throw contentErrors.PARSE_INVALID_OPTION({

@@ -101,7 +101,11 @@ const clauseWords = new Set([
  * - FILLER (and unnamed) items take their bytes but give no column.
  * - Column names are the data names as written; repeated names get `_2`, `_3` ...
  */
-export function parseCopybook(text: string, recordName?: string): CopybookLayout {
+export function parseCopybook(
+  text: string,
+  options: { recordName?: string; maxColumns?: number } = {},
+): CopybookLayout {
+  const { recordName, maxColumns = 10_000 } = options
   const items = readItems(tokenize(text))
   const records = buildRecords(items)
   const record =
@@ -117,10 +121,25 @@ export function parseCopybook(text: string, recordName?: string): CopybookLayout
   layOut(record, 0)
   if (record.size === 0)
     throw contentErrors.COPYBOOK_INVALID({ line: record.line, reason: 'the record has no bytes' })
+  if (record.size > maxRecordLength)
+    throw invalid(record.line, `the record is ${record.size} bytes long, more than ${maxRecordLength}`)
+  const columns = columnCount(record)
+  if (columns > maxColumns)
+    throw invalid(record.line, `it describes ${columns} columns, more than ${maxColumns}`)
   const fields: CopybookField[] = []
   collectFields(record, record.offset, '', fields)
   dedupeNames(fields)
   return { recordName: record.name, recordLength: record.size, fields }
+}
+
+/** Far above the 32,760 bytes of a mainframe record; a bound on what one record may hold in memory. */
+const maxRecordLength = 1024 * 1024
+
+function columnCount(item: Item): number {
+  if (item.children.length === 0) return item.name.toUpperCase() === 'FILLER' ? 0 : item.occurs
+  let count = 0
+  for (const child of item.children) if (child.redefines === undefined) count += columnCount(child)
+  return count * item.occurs
 }
 
 function invalid(line: number, reason: string) {
