@@ -121,6 +121,29 @@ describe('COBOL copybook layouts', () => {
     ])
   })
 
+  it('understands the usual clause spellings: IS/ARE, USAGE on groups, VALUE, INDEXED BY, KEY IS, SYNC', () => {
+    const source = `
+       01  REC.
+           05  NAME PICTURE IS X(5) VALUE IS SPACES.
+           05  AMOUNTS USAGE IS COMPUTATIONAL-3.
+               10  AMOUNT PIC S9(3)V99 OCCURS 2 TIMES
+                   ASCENDING KEY IS AMOUNT INDEXED BY AMT-IDX.
+           05  FLAG PIC X JUSTIFIED RIGHT VALUE 'Y'.
+               88  FLAG-ON VALUES ARE 'Y' 'y'.
+           05  COUNTER PIC S9(4) USAGE BINARY SYNC VALUE ZERO.
+           66  ALIAS RENAMES NAME.
+    `
+    const layout = parseCopybook(source)
+    expect(layout.fields.map((field) => [field.name, field.offset, field.length, field.storage])).toEqual([
+      ['NAME', 0, 5, 'alphanumeric'],
+      ['AMOUNT_1', 5, 3, 'packed'],
+      ['AMOUNT_2', 8, 3, 'packed'],
+      ['FLAG', 11, 1, 'alphanumeric'],
+      ['COUNTER', 12, 2, 'binary'],
+    ])
+    expect(layout.recordLength).toBe(14)
+  })
+
   it('uses the first 01 record unless another is named; items without a 01 form one record', () => {
     const two =
       '01 HEADER-REC.\n  05 KIND PIC X.\n  05 COUNT-OF PIC 9(4).\n01 DETAIL-REC.\n  05 KIND PIC X.\n  05 AMOUNT PIC 9(3)V99.\n'

@@ -142,6 +142,12 @@ function columnCount(item: Item): number {
   return count * item.occurs
 }
 
+/** Words of VALUE, INDEXED BY and KEY IS phrases: literals, index and key names, IS and ARE. */
+function skippable(word: string): boolean {
+  const upper = word.toUpperCase()
+  return upper === 'IS' || upper === 'ARE' || !clauseWords.has(upper)
+}
+
 function invalid(line: number, reason: string) {
   return contentErrors.COPYBOOK_INVALID({ line, reason })
 }
@@ -225,7 +231,7 @@ function readEntry(entry: Token[]): Item | undefined {
       word === 'ASCENDING' ||
       word === 'DESCENDING'
     ) {
-      while (i + 1 < entry.length && !clauseWords.has(entry[i + 1]?.text.toUpperCase() ?? '')) i++
+      while (i + 1 < entry.length && skippable(entry[i + 1]?.text ?? '')) i++
     } else if (word === 'BLANK') {
       while (
         i + 1 < entry.length &&
