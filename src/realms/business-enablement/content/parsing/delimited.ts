@@ -19,15 +19,23 @@ export async function parseDelimited(
 ): Promise<ParseOutcome> {
   const options = source.options ?? {}
   const quote = singleCharacter(options, 'quote') ?? '"'
+  const explicitDelimiter = singleCharacter(options, 'delimiter') ?? (kind === 'tsv' ? '\t' : undefined)
+  const header = options.header ?? 'auto'
+  if (header !== true && header !== false && header !== 'auto')
+    throw contentErrors.PARSE_INVALID_OPTION({ option: 'header', reason: 'give true, false or "auto"' })
+  const maxRecordBytes = positive(options, 'maxRecordBytes') ?? defaultMaxRecordBytes
+  const sampleRows = positive(options, 'typeSampleRows') ?? defaultSampleRows
+  const maxColumns = positive(options, 'maxColumns') ?? defaultMaxColumns
   const chunks = utf8Chunks(source.bytes, checkEncoding(options.encoding), source.fileName)
   const iterator = chunks[Symbol.asyncIterator]()
   const first = await iterator.next()
   if (first.done) throw contentErrors.PARSE_EMPTY_FILE({ fileName: source.fileName })
   const delimiter =
-    singleCharacter(options, 'delimiter') ??
-    (kind === 'tsv' ? '\t' : sniffDelimiter(first.value.subarray(0, 64 * 1024).toString('utf8'), quote))
-  if (delimiter === quote)
+    explicitDelimiter ?? sniffDelimiter(first.value.subarray(0, 64 * 1024).toString('utf8'), quote)
+  if (delimiter === quote) {
+    await iterator.return(undefined)
     throw contentErrors.PARSE_INVALID_OPTION({ option: 'delimiter', reason: 'it is the quote character' })
+  }
   const parser = parse({
     delimiter,
     quote,
@@ -35,13 +43,13 @@ export async function parseDelimited(
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
-    max_record_size: positive(options, 'maxRecordBytes') ?? defaultMaxRecordBytes,
+    max_record_size: maxRecordBytes,
   })
   const table = new StreamedTextTable(sink, {
     name: tableNameFromFile(source.fileName),
-    header: options.header ?? 'auto',
-    sampleRows: positive(options, 'typeSampleRows') ?? defaultSampleRows,
-    maxColumns: positive(options, 'maxColumns') ?? defaultMaxColumns,
+    header,
+    sampleRows,
+    maxColumns,
     tooManyFields: (fields, columns, line) =>
       contentErrors.PARSE_MALFORMED_CSV({
         line,
