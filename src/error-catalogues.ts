@@ -15,6 +15,7 @@ import { loadBalancingErrors } from './smart-city/traffic-cop/load-balancing/err
 import { postOfficeErrors } from './smart-city/post-office/errors.js'
 import { dataStewardErrors } from './smart-city/data-steward/errors.js'
 import { fileErrors } from './smart-city/data-steward/files/errors.js'
+import { contentErrors } from './realms/business-enablement/content/errors.js'
 
 /** Every error catalogue of the platform; docs/errors.md is rendered from this list and a test keeps them equal. */
 export const allErrorCatalogues: { service: string; specs: Readonly<Record<string, ErrorSpec>> }[] = [
@@ -33,6 +34,7 @@ export const allErrorCatalogues: { service: string; specs: Readonly<Record<strin
   postOfficeErrors,
   dataStewardErrors,
   fileErrors,
+  contentErrors,
 ]
 
 export function renderErrorsMarkdown(): string {

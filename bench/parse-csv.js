@@ -1,0 +1,125 @@
+// CSV parse throughput: our parseFile (typed columns, rows serialised to JSONL and written to a file, which is
+// what the platform will do) against a plain streaming csv-parse over the same file that only counts rows.
+// Run: npm run bench:parse-csv   (SIZE_MB=100 ROUNDS=3 by default; the CSV is generated in a temp dir)
+// Prints MB/s of each per round, the ratio ours/plain (goal >= 0.8x) and the RSS growth during ours (goal < 200 MB).
+import { once } from 'node:events'
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'csv-parse'
+import { parseFile } from '../dist/realms/business-enablement/content/parsing/index.js'
+
+const sizeMb = Number(process.env.SIZE_MB ?? 100)
+const rounds = Number(process.env.ROUNDS ?? 3)
+const dir = mkdtempSync(join(tmpdir(), 'symphainy-bench-csv-'))
+const csvPath = join(dir, 'data.csv')
+const outPath = join(dir, 'rows.jsonl')
+
+async function generate() {
+  const out = createWriteStream(csvPath)
+  out.write('id,customer,amount,active,ordered,code,note\n')
+  const target = sizeMb * 1024 * 1024
+  let written = 0
+  let id = 0
+  let seed = 42
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+  while (written < target) {
+    let chunk = ''
+    for (let i = 0; i < 1000; i++) {
+      id++
+      const r = random()
+      const day = String(1 + Math.floor(r * 28)).padStart(2, '0')
+      const note = r < 0.1 ? `"said ""hi"", then left"` : r < 0.2 ? '' : `note ${Math.floor(r * 1e6)}`
+      chunk += `${id},Customer ${Math.floor(r * 50000)},${(r * 10000).toFixed(2)},${r < 0.5},2024-03-${day},${String(Math.floor(r * 1e5)).padStart(6, '0')},${note}\n`
+    }
+    written += Buffer.byteLength(chunk)
+    if (!out.write(chunk)) await once(out, 'drain')
+  }
+  out.end()
+  await once(out, 'finish')
+}
+
+async function plain() {
+  let rows = 0
+  const parser = createReadStream(csvPath).pipe(parse())
+  parser.on('data', () => rows++)
+  await once(parser, 'end')
+  return rows
+}
+
+/** The platform-like sink: each row as a JSON line, written in 64 KiB batches, honouring backpressure. */
+function jsonlSink() {
+  const out = createWriteStream(outPath)
+  let buffer = ''
+  return {
+    startTable() {},
+    row(values) {
+      buffer += JSON.stringify(values) + '\n'
+      if (buffer.length < 65536) return undefined
+      const flushed = out.write(buffer)
+      buffer = ''
+      return flushed ? undefined : once(out, 'drain').then(() => undefined)
+    },
+    async endTable() {
+      out.end(buffer)
+      buffer = ''
+      await once(out, 'finish')
+    },
+  }
+}
+
+async function ours() {
+  const outcome = await parseFile(
+    { bytes: createReadStream(csvPath), fileName: 'data.csv', contentType: 'text/csv' },
+    jsonlSink(),
+  )
+  return outcome.kind === 'table' ? outcome.tables[0].rowCount : 0
+}
+
+async function timed(run, sampleRss) {
+  globalThis.gc?.()
+  const before = process.memoryUsage.rss()
+  let peak = before
+  const timer = sampleRss
+    ? setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20)
+    : undefined
+  const started = performance.now()
+  const cpuBefore = process.cpuUsage()
+  const rows = await run()
+  const seconds = (performance.now() - started) / 1000
+  const cpu = process.cpuUsage(cpuBefore)
+  clearInterval(timer)
+  peak = Math.max(peak, process.memoryUsage.rss())
+  return { rows, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, growthMb: (peak - before) / 1024 / 1024 }
+}
+
+const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)].toFixed(2)
+
+try {
+  await generate()
+  const mb = statSync(csvPath).size / 1024 / 1024
+  console.log(`CSV: ${mb.toFixed(1)} MB in ${dir}`)
+  const ratios = []
+  const cpuRatios = []
+  let maxGrowth = 0
+  for (let round = 1; round <= rounds; round++) {
+    const a = await timed(plain, false)
+    const b = await timed(ours, true)
+    if (a.rows - 1 !== b.rows)
+      throw new Error(`row counts differ: plain ${a.rows} (with header), ours ${b.rows}`)
+    ratios.push(a.seconds / b.seconds)
+    cpuRatios.push(a.cpuSeconds / b.cpuSeconds)
+    maxGrowth = Math.max(maxGrowth, b.growthMb)
+    const rate = (seconds) => `${(mb / seconds).toFixed(1)} MB/s`
+    console.log(
+      `round ${round}: wall-clock plain csv-parse ${rate(a.seconds)}, ours (typed + JSONL file) ${rate(b.seconds)}; ` +
+        `per CPU second ${rate(a.cpuSeconds)} vs ${rate(b.cpuSeconds)}; RSS growth during ours ${b.growthMb.toFixed(0)} MB`,
+    )
+  }
+  console.log(
+    `median ratio ours/plain: ${median(ratios)}x wall-clock, ${median(cpuRatios)}x by CPU time (goal >= 0.8x); ` +
+      `max RSS growth ${maxGrowth.toFixed(0)} MB (goal < 200 MB)`,
+  )
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}

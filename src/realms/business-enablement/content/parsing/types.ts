@@ -1,0 +1,116 @@
+/**
+ * The parsing library's contract. `parseFile` turns one uploaded file into tables (streamed through a
+ * TableSink) or into text; it stores nothing. Every malformed input ends in a PlatformError of kind `invalid`
+ * from content/errors.ts, with details locating the problem.
+ *
+ * Typed values (one rule for every table format):
+ * - A cell is cast on its own, conservatively: integers are `-?(0|[1-9][0-9]*)` within the safe range (so
+ *   `007` stays text), numbers are plain decimals `-?(0|[1-9][0-9]*)\.[0-9]+` with at most 15 significant
+ *   digits (no exponents, no thousands separators), booleans are exactly `true`/`false`, dates are ISO
+ *   `YYYY-MM-DD` and datetimes ISO `YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]`; dates and datetimes stay strings.
+ *   An empty cell is null. Everything else is a string. Formats that carry types (JSON, XLSX, copybook PICs)
+ *   keep their own types; JSON strings are not cast except that ISO dates/datetimes count as such.
+ * - A column's type is the unification of its non-null values: integer+number = number, date+datetime =
+ *   datetime, anything else mixed = string; no non-null value = `empty`. `nullable` says a null was seen.
+ * - Rows agree with the column types: in a `string` column every non-null value is a string (the cell's
+ *   text). Buffered formats (JSON, XLSX) and copybooks hold this exactly. Streamed text tables
+ *   (CSV/TSV/JSONL) fix their types from the first `typeSampleRows` rows (at most 16 Mi characters), held
+ *   back before the first `row` call; when a later value does not fit, the column becomes `string` from that
+ *   row on and `widenedAtRow` (0-based) says so: earlier rows carry values cast for the earlier type.
+ */
+
+export type ParsingType =
+  'csv' | 'tsv' | 'json' | 'jsonl' | 'xlsx' | 'text' | 'markdown' | 'pdf' | 'docx' | 'copybook'
+
+export const parsingTypes: readonly ParsingType[] = [
+  'csv',
+  'tsv',
+  'json',
+  'jsonl',
+  'xlsx',
+  'text',
+  'markdown',
+  'pdf',
+  'docx',
+  'copybook',
+]
+
+/** Encodings accepted for text input; `ebcdic` (= `cp037`) only for copybook data. */
+export type TextEncoding =
+  'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1' | 'cp1252' | 'ascii' | 'ebcdic' | 'cp037'
+
+export interface ParseOptions {
+  /** CSV/TSV field delimiter (one character); detected among , ; tab | when absent (TSV: tab). */
+  delimiter?: string
+  /** CSV quote character, `"` by default. */
+  quote?: string
+  /**
+   * Text encoding of the input; UTF-8 by default (a UTF-8 or UTF-16 BOM is honoured), EBCDIC for copybook
+   * data.
+   */
+  encoding?: TextEncoding
+  /**
+   * Whether the first row names the columns (CSV/TSV/XLSX); `auto` (default) decides from the first row's
+   * cells.
+   */
+  header?: boolean | 'auto'
+  /** XLSX: parse only the sheets with these names (default every sheet). */
+  sheets?: string[]
+  /** Rows held back to fix the column types of streamed tables (default 1000; at most 16 Mi characters). */
+  typeSampleRows?: number
+  /** Largest single CSV record or JSONL line in bytes (default 8 MiB). */
+  maxRecordBytes?: number
+  /** Most columns a table may have (default 10,000). */
+  maxColumns?: number
+  /** Copybook data: `fixed` records back to back or `newline`-terminated; detected after the first record. */
+  recordFormat?: 'fixed' | 'newline'
+  /** Copybook: the 01-level record to use when the copybook holds several (default the first). */
+  recordName?: string
+}
+
+export interface ParseSource {
+  /** Read once, streaming; a node Readable qualifies. */
+  bytes: AsyncIterable<Uint8Array>
+  fileName: string
+  contentType: string
+  /** When absent, chosen from contentType and the file extension (see chooseParsingType). */
+  parsingType?: ParsingType
+  /** COBOL copybook text; required for `copybook`. */
+  copybook?: string
+  options?: ParseOptions
+}
+
+export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'empty'
+
+export interface ColumnInfo {
+  name: string
+  type: ColumnType
+  nullable: boolean
+  /** Streamed tables only: the 0-based row from which this column's values are text (see the typing rule). */
+  widenedAtRow?: number
+  /** JSON only: the column holds nested objects or arrays, kept as JSON values (its type is `string`). */
+  nested?: true
+}
+
+export interface TableSink {
+  startTable(table: { name: string; columns: string[] }): void | Promise<void>
+  /** Awaited only when a promise is returned (backpressure); values are aligned to the columns. */
+  row(values: unknown[]): void | Promise<void>
+  endTable(result: { columns: ColumnInfo[]; rowCount: number }): void | Promise<void>
+}
+
+export interface ParsedTable {
+  name: string
+  columns: ColumnInfo[]
+  rowCount: number
+}
+
+export type ParseOutcome =
+  | { kind: 'table'; tables: ParsedTable[] }
+  | {
+      kind: 'text'
+      format: 'plain' | 'markdown' | 'pdf' | 'docx'
+      text: string
+      pages?: number
+      title?: string
+    }

@@ -1,0 +1,156 @@
+import { expect } from 'vitest'
+import { isPlatformError, type PlatformError } from '../../../src/kernel/errors.js'
+import {
+  parseFile,
+  type ColumnInfo,
+  type ParseOptions,
+  type ParseOutcome,
+  type ParsingType,
+  type TableSink,
+} from '../../../src/realms/business-enablement/content/parsing/index.js'
+import { writeZip } from '../../support/zip.js'
+
+export interface CollectedTable {
+  name: string
+  columns: string[]
+  rows: unknown[][]
+  result?: { columns: ColumnInfo[]; rowCount: number }
+}
+
+/** A sink that keeps everything; with `slow`, every row call returns a promise (exercises backpressure). */
+export function collectingSink(options: { slow?: boolean } = {}): TableSink & { tables: CollectedTable[] } {
+  const tables: CollectedTable[] = []
+  const current = () => tables[tables.length - 1]!
+  return {
+    tables,
+    startTable(table) {
+      tables.push({ name: table.name, columns: table.columns, rows: [] })
+    },
+    row(values) {
+      expect(values).toHaveLength(current().columns.length)
+      current().rows.push([...values])
+      if (options.slow) return new Promise((resolve) => setImmediate(resolve))
+      return undefined
+    },
+    endTable(result) {
+      current().result = result
+    },
+  }
+}
+
+/** The bytes as an async iterable, cut into chunks of `chunkSize` bytes (to exercise chunk boundaries). */
+export async function* chunked(
+  bytes: Uint8Array | string,
+  chunkSize = 64 * 1024,
+): AsyncGenerator<Uint8Array> {
+  const all = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes
+  for (let offset = 0; offset < all.length; offset += chunkSize) {
+    await Promise.resolve()
+    yield all.subarray(offset, offset + chunkSize)
+  }
+}
+
+export interface ParseCall {
+  fileName: string
+  contentType?: string
+  parsingType?: ParsingType
+  copybook?: string
+  options?: ParseOptions
+  chunkSize?: number
+  slow?: boolean
+}
+
+export async function parse(
+  bytes: Uint8Array | string,
+  call: ParseCall,
+): Promise<{ outcome: ParseOutcome; tables: CollectedTable[] }> {
+  const sink = collectingSink({ slow: call.slow })
+  const outcome = await parseFile(
+    {
+      bytes: chunked(bytes, call.chunkSize),
+      fileName: call.fileName,
+      contentType: call.contentType ?? 'application/octet-stream',
+      ...(call.parsingType ? { parsingType: call.parsingType } : {}),
+      ...(call.copybook !== undefined ? { copybook: call.copybook } : {}),
+      ...(call.options ? { options: call.options } : {}),
+    },
+    sink,
+  )
+  return { outcome, tables: sink.tables }
+}
+
+/** The PlatformError a parse fails with (the test fails if it succeeds or throws anything else). */
+export async function parseFailure(bytes: Uint8Array | string, call: ParseCall): Promise<PlatformError> {
+  try {
+    await parse(bytes, call)
+  } catch (error) {
+    if (isPlatformError(error)) return error
+    throw error
+  }
+  throw new Error('expected the parse to fail')
+}
+
+export function types(table: CollectedTable | undefined): Record<string, string> {
+  return Object.fromEntries((table?.result?.columns ?? []).map((column) => [column.name, column.type]))
+}
+
+/**
+ * A minimal valid PDF with one page per entry of `pages` (Helvetica text, one line per string), an Info
+ * dictionary with the title, and a cross-reference table with exact byte offsets.
+ */
+export function buildPdf(pages: string[][], title?: string): Buffer {
+  const objects: string[] = []
+  const pageIds = pages.map((_, index) => 4 + index * 2)
+  objects[1] = '<< /Type /Catalog /Pages 2 0 R >>'
+  objects[2] = `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pages.length} >>`
+  objects[3] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'
+  pages.forEach((lines, index) => {
+    const pageId = pageIds[index]!
+    const escaped = lines.map((line) => line.replace(/([\\()])/g, '\\$1'))
+    const content = `BT /F1 12 Tf 14 TL 72 720 Td ${escaped.map((line) => `(${line}) Tj T*`).join(' ')} ET`
+    objects[pageId] =
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageId + 1} 0 R >>`
+    objects[pageId + 1] =
+      `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`
+  })
+  const infoId = objects.length
+  if (title !== undefined) objects[infoId] = `<< /Title (${title}) >>`
+  let body = '%PDF-1.4\n'
+  const offsets: number[] = []
+  for (let id = 1; id < objects.length; id++) {
+    offsets[id] = Buffer.byteLength(body, 'latin1')
+    body += `${id} 0 obj\n${objects[id]}\nendobj\n`
+  }
+  const xrefAt = Buffer.byteLength(body, 'latin1')
+  body += `xref\n0 ${objects.length}\n0000000000 65535 f \n`
+  for (let id = 1; id < objects.length; id++) body += `${String(offsets[id]).padStart(10, '0')} 00000 n \n`
+  const info = title !== undefined ? ` /Info ${infoId} 0 R` : ''
+  body += `trailer\n<< /Size ${objects.length} /Root 1 0 R${info} >>\nstartxref\n${xrefAt}\n%%EOF\n`
+  return Buffer.from(body, 'latin1')
+}
+
+/** A DOCX with the minimum parts: content types, the package relationship and the main document. */
+export function buildDocx(paragraphs: string[]): Buffer {
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  const body = paragraphs.map(
+    (text) => `<w:p><w:r><w:t xml:space="preserve">${escape(text)}</w:t></w:r></w:p>`,
+  )
+  return writeZip({
+    '[Content_Types].xml':
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+      '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+      '<Default Extension="xml" ContentType="application/xml"/>' +
+      '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>' +
+      '</Types>',
+    '_rels/.rels':
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>' +
+      '</Relationships>',
+    'word/document.xml':
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+      '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">' +
+      `<w:body>${body.join('')}</w:body></w:document>`,
+  })
+}
