@@ -13,6 +13,7 @@ import { curatorErrors } from './smart-city/curator/errors.js'
 import { conductorErrors } from './smart-city/conductor/errors.js'
 import { loadBalancingErrors } from './smart-city/traffic-cop/load-balancing/errors.js'
 import { postOfficeErrors } from './smart-city/post-office/errors.js'
+import { librarianErrors } from './smart-city/librarian/errors.js'
 
 /** Every error catalogue of the platform; docs/errors.md is rendered from this list and a test keeps them equal. */
 export const allErrorCatalogues: { service: string; specs: Readonly<Record<string, ErrorSpec>> }[] = [
@@ -29,6 +30,7 @@ export const allErrorCatalogues: { service: string; specs: Readonly<Record<strin
   loadBalancingErrors,
   conductorErrors,
   postOfficeErrors,
+  librarianErrors,
 ]
 
 export function renderErrorsMarkdown(): string {

@@ -15,6 +15,7 @@ import { createSecurityGuardService, securityGuardMigrations } from './smart-cit
 import { conductorMigrations, createConductorService } from './smart-city/conductor/index.js'
 import { createTrafficCopService, trafficCopMigrations } from './smart-city/traffic-cop/index.js'
 import { createPostOfficeService, postOfficeMigrations } from './smart-city/post-office/index.js'
+import { createLibrarianService, librarianMigrations } from './smart-city/librarian/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
 import { loadPlugins } from './plugins.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
@@ -98,6 +99,7 @@ export const platformMigrations: SqlMigration[] = [
   ...trafficCopMigrations,
   ...conductorMigrations,
   ...postOfficeMigrations,
+  ...librarianMigrations,
 ]
 
 async function openInfrastructure(
@@ -216,12 +218,19 @@ export async function createPlatform(
       )
       return { id: row.id }
     })
+    const librarianPart = createLibrarianService({
+      database: infra.database,
+      clock,
+      ids,
+      settings: config.librarian,
+    })
     const managed: PlatformService[] = [
       curatorPart.service,
       securityPart.service,
       trafficPart.service,
       conductorPart.service,
       postOfficePart.service,
+      librarianPart.service,
       nursePart.service,
     ]
     const cityManagerPart = createCityManagerService({ clock, logger, curator, services: managed })
@@ -242,6 +251,7 @@ export async function createPlatform(
         trafficCop: trafficPart.trafficCop,
         conductor: conductorPart.conductor,
         postOffice: postOfficePart.postOffice,
+        librarian: librarianPart.librarian,
       },
     }
     await loadPlugins(config.plugins, {

@@ -8,6 +8,7 @@ import type { Nurse } from '../smart-city/nurse/index.js'
 import type { SecurityGuard } from '../smart-city/security-guard/index.js'
 import type { TrafficCop } from '../smart-city/traffic-cop/index.js'
 import type { PostOffice } from '../smart-city/post-office/index.js'
+import type { Librarian } from '../smart-city/librarian/index.js'
 
 /** What the gateway needs from the platform; `createPlatform` returns a superset of it. */
 export interface GatewayPlatform {
@@ -23,5 +24,6 @@ export interface GatewayPlatform {
     trafficCop: TrafficCop
     conductor: Conductor
     postOffice: PostOffice
+    librarian: Librarian
   }
 }

@@ -77,6 +77,7 @@ export interface PlatformConfig {
     webhookAllowHosts: string[]
     pollMs: number
   }
+  librarian: { maxBodyBytes: number }
   logLevel: LogLevel
   nurse: { readyThresholdPercent: number }
 }
@@ -427,6 +428,13 @@ export const configVariables: ConfigVariable[] = [
       'How often each node re-checks the event outbox and waiting long polls, besides the pub/sub wake-up hints.',
   },
   {
+    name: 'SYMPHAINY_LIBRARIAN_MAX_BODY_BYTES',
+    default: '262144',
+    example: '1048576',
+    description:
+      'Largest document body the Librarian stores (UTF-8 bytes); larger bodies get 413 BODY_TOO_LARGE.',
+  },
+  {
     name: 'SYMPHAINY_CONFIG_FILE',
     default: undefined,
     example: './symphainy.json',
@@ -549,6 +557,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
       webhookAllowHosts: parseHostPorts(read('SYMPHAINY_WEBHOOK_ALLOW_HOSTS') ?? '', problems),
       pollMs: integer('SYMPHAINY_POST_OFFICE_POLL_MS', 10, 3_600_000),
     },
+    librarian: { maxBodyBytes: integer('SYMPHAINY_LIBRARIAN_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024) },
     logLevel: (logLevels as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
     nurse: { readyThresholdPercent: integer('SYMPHAINY_READY_THRESHOLD', 0, 100) },
   }

@@ -1,0 +1,203 @@
+import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import {
+  type PageRequest,
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  paginationErrors,
+} from '../../kernel/pagination.js'
+import { pageByCreation } from '../../ports/sql-pagination.js'
+import type { SqlDatabase } from '../../ports/sql-database.js'
+import { type Actor, type DocumentRecord, documentRecord } from './documents.js'
+import { librarianErrors } from './errors.js'
+import { type Highlights, highlight } from './highlight.js'
+import { type SearchQuery, parseQuery, toFts5Match, toTsquery } from './query.js'
+import type { LibrarianTables } from './tables.js'
+
+/**
+ * Ranked search and filtered listing. Matching is the engine's (FTS5 MATCH or tsvector @@ over the analyzer's
+ * tokens); ranking is one BM25F formula evaluated in SQL from the tenant's own statistics, written so both engines
+ * compute it with the same IEEE double operations in the same order (every operand cast to double, the per-term
+ * parts added left to right), then ordered by score and id. Same corpus, same scores, same order on both.
+ */
+export interface SearchFilters {
+  collection?: string
+  /** Every tag must be on the document. */
+  tags?: string[]
+  /** Exact match on the canonical text of a scalar (`String(value)`: `12`, `true`, `blue`). */
+  metadata?: Record<string, string>
+}
+
+export interface SearchRequest extends SearchFilters {
+  q?: string
+  limit?: number
+  cursor?: string
+  offset?: number
+}
+
+export type DocumentSummary = Omit<DocumentRecord, 'body'>
+export interface SearchHit extends DocumentSummary {
+  score: number
+  highlights: Highlights
+}
+
+export interface SearchPage {
+  items: (DocumentSummary | SearchHit)[]
+  nextCursor: string | null
+}
+
+export const bm25 = { k1: 1.2, b: 0.75, titleWeight: 2 } as const
+const maxOffset = 10_000
+
+type Filter = RawBuilder<unknown>
+
+function filterConditions(actor: Actor, filters: SearchFilters): Filter[] {
+  const out: Filter[] = [sql`d.tenant_id = ${actor.tenantId}`]
+  if (filters.collection !== undefined) out.push(sql`d.collection = ${filters.collection}`)
+  for (const tag of filters.tags ?? [])
+    out.push(sql`exists (select 1 from lib_document_tags t where t.document_id = d.id and t.tag = ${tag})`)
+  for (const [key, value] of Object.entries(filters.metadata ?? {}))
+    out.push(
+      sql`exists (select 1 from lib_document_metadata m where m.document_id = d.id and m.key = ${key} and m.value = ${value})`,
+    )
+  return out
+}
+
+function summary(record: DocumentRecord): DocumentSummary {
+  const { body: _body, ...rest } = record
+  return rest
+}
+
+function offsetOf(request: SearchRequest): number {
+  if (request.cursor !== undefined && request.cursor !== '') {
+    const key = decodeCursor(request.cursor)
+    if (!key || key.id !== 'offset' || key.at < 0 || key.at > maxOffset)
+      throw paginationErrors.INVALID_CURSOR()
+    return key.at
+  }
+  const offset = request.offset ?? 0
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > maxOffset)
+    throw librarianErrors.FILTER_INVALID({ parameter: 'offset', reason: `0 to ${maxOffset}` })
+  return offset
+}
+
+export function createSearch(database: SqlDatabase) {
+  const db = database.db as Kysely<LibrarianTables>
+  const float = sql.raw(database.dialect === 'postgres' ? 'double precision' : 'real')
+  const f = (value: number) => sql`cast(${value} as ${float})`
+  const idOrder = database.dialect === 'postgres' ? sql.raw('d.id collate "C"') : sql.raw('d.id')
+
+  async function statistics(actor: Actor, terms: string[]) {
+    const tenant = await db
+      .selectFrom('lib_tenant_stats')
+      .selectAll()
+      .where('tenant_id', '=', actor.tenantId)
+      .executeTakeFirst()
+    const rows = await db
+      .selectFrom('lib_term_stats')
+      .select(['term', 'df'])
+      .where('tenant_id', '=', actor.tenantId)
+      .where('term', 'in', terms)
+      .execute()
+    const df = new Map(rows.map((r) => [r.term, Number(r.df)]))
+    const documents = Number(tenant?.documents ?? 0)
+    const average = (total: number | undefined) => (documents > 0 ? Number(total ?? 0) / documents : 0)
+    return { documents, df, avgTitle: average(tenant?.title_tokens), avgBody: average(tenant?.body_tokens) }
+  }
+
+  /** The score expression: Σ idf(t) · w·(k1+1)/(w+k1), w = weighted length-normalised tf over title and body. */
+  function scoreSql(actor: Actor, query: SearchQuery, stats: Awaited<ReturnType<typeof statistics>>) {
+    const { k1, b, titleWeight } = bm25
+    const norm = (average: number) => ({ base: 1 - b, perToken: average > 0 ? b / average : 0 })
+    const title = norm(stats.avgTitle)
+    const body = norm(stats.avgBody)
+    const w = sql`(${f(titleWeight)} * p.tf_title / (${f(title.base)} + ${f(title.perToken)} * d.title_len) + ${f(1)} * p.tf_body / (${f(body.base)} + ${f(body.perToken)} * d.body_len))`
+    const parts = query.terms.map((term) => {
+      const df = stats.df.get(term) ?? 0
+      const idf = Math.log(1 + (stats.documents - df + 0.5) / (df + 0.5))
+      return sql`coalesce((select ${f(idf)} * ${w} * ${f(k1 + 1)} / (${w} + ${f(k1)}) from lib_postings p where p.tenant_id = ${actor.tenantId} and p.term = ${term} and p.document_id = d.id), ${f(0)})`
+    })
+    return sql.join(parts, sql` + `)
+  }
+
+  async function rankedIds(
+    actor: Actor,
+    query: SearchQuery,
+    filters: Filter[],
+    window: { limit: number; offset: number },
+  ) {
+    const { limit, offset } = window
+    const stats = await statistics(actor, query.terms)
+    const score = scoreSql(actor, query, stats)
+    const where = sql.join(filters, sql` and `)
+    const result =
+      database.dialect === 'postgres'
+        ? await sql<{ id: string; score: number }>`select d.id, ${score} as score
+            from lib_search s join lib_documents d on d.id = s.document_id
+            where s.tokens @@ cast(${toTsquery(query)} as tsquery) and s.tenant_id = ${actor.tenantId} and ${where}
+            order by score desc, ${idOrder} limit ${limit} offset ${offset}`.execute(db)
+        : await sql<{ id: string; score: number }>`select d.id, ${score} as score
+            from lib_search join lib_documents d on d.search_rowid = lib_search.rowid
+            where lib_search match ${toFts5Match(query)} and ${where}
+            order by score desc, ${idOrder} limit ${limit} offset ${offset}`.execute(db)
+    return result.rows.map((r) => ({ id: r.id, score: Number(r.score) }))
+  }
+
+  async function search(actor: Actor, request: SearchRequest, query: SearchQuery): Promise<SearchPage> {
+    const limit = pageSize(request.limit)
+    const offset = offsetOf(request)
+    const ranked = await rankedIds(actor, query, filterConditions(actor, request), {
+      limit: limit + 1,
+      offset,
+    })
+    const page = ranked.slice(0, limit)
+    const rows =
+      page.length === 0
+        ? []
+        : await db
+            .selectFrom('lib_documents')
+            .selectAll()
+            .where('tenant_id', '=', actor.tenantId)
+            .where(
+              'id',
+              'in',
+              page.map((r) => r.id),
+            )
+            .execute()
+    const byId = new Map(rows.map((row) => [row.id, documentRecord(row)]))
+    const items: SearchHit[] = page.flatMap(({ id, score }) => {
+      const record = byId.get(id)
+      if (!record) return []
+      return [{ ...summary(record), score, highlights: highlight(record.title, record.body, query.terms) }]
+    })
+    const next = ranked.length > limit ? encodeCursor({ at: offset + limit, id: 'offset' }) : null
+    return { items, nextCursor: next }
+  }
+
+  async function list(actor: Actor, request: SearchRequest): Promise<SearchPage> {
+    const conditions = filterConditions(actor, request)
+    const query = db
+      .selectFrom('lib_documents as d')
+      .selectAll()
+      .where(sql<SqlBool>`${sql.join(conditions, sql` and `)}`)
+    const page: PageRequest = {
+      ...(request.limit !== undefined && { limit: request.limit }),
+      ...(request.cursor !== undefined && { cursor: request.cursor }),
+    }
+    return pageByCreation(query, page, (row) => summary(documentRecord(row)), true)
+  }
+
+  return {
+    /** With `q`: ranked matches with highlights. Without: the filtered documents, newest first. */
+    async query(actor: Actor, request: SearchRequest): Promise<SearchPage> {
+      if (request.q === undefined || request.q.trim() === '') return list(actor, request)
+      return search(actor, request, parseQuery(request.q))
+    },
+    /** The ranked ids alone (no rows, no highlights): what the benchmark compares with the raw engine query. */
+    async rankedIds(actor: Actor, q: string, filters: SearchFilters = {}, limit = 10) {
+      return rankedIds(actor, parseQuery(q), filterConditions(actor, filters), { limit, offset: 0 })
+    },
+  }
+}
+
+export type Search = ReturnType<typeof createSearch>
