@@ -432,7 +432,7 @@ export const configVariables: ConfigVariable[] = [
     default: '262144',
     example: '1048576',
     description:
-      'Largest document body the Librarian stores (UTF-8 bytes); larger bodies get 413 BODY_TOO_LARGE.',
+      'Largest document body the Librarian stores (UTF-8 bytes); larger bodies get 413 DOCUMENT_BODY_TOO_LARGE.',
   },
   {
     name: 'SYMPHAINY_CONFIG_FILE',

@@ -110,20 +110,20 @@ describeOnProfiles('Librarian documents', (profile) => {
   describe('validation', () => {
     const base = { collection: 'notes', title: 'T', body: 'b' }
     it.each([
-      [{ ...base, collection: '../etc' }, 'COLLECTION_INVALID'],
-      [{ ...base, collection: '' }, 'COLLECTION_INVALID'],
-      [{ ...base, title: '   ' }, 'TITLE_INVALID'],
-      [{ ...base, metadata: { nested: { a: 1 } } }, 'METADATA_INVALID'],
-      [{ ...base, metadata: { list: [1] } }, 'METADATA_INVALID'],
-      [{ ...base, metadata: { 'bad key': 1 } }, 'METADATA_INVALID'],
-      [{ ...base, metadata: { none: null } }, 'METADATA_INVALID'],
-      [{ ...base, metadata: { long: 'x'.repeat(257) } }, 'METADATA_INVALID'],
+      [{ ...base, collection: '../etc' }, 'DOCUMENT_COLLECTION_INVALID'],
+      [{ ...base, collection: '' }, 'DOCUMENT_COLLECTION_INVALID'],
+      [{ ...base, title: '   ' }, 'DOCUMENT_TITLE_INVALID'],
+      [{ ...base, metadata: { nested: { a: 1 } } }, 'DOCUMENT_METADATA_INVALID'],
+      [{ ...base, metadata: { list: [1] } }, 'DOCUMENT_METADATA_INVALID'],
+      [{ ...base, metadata: { 'bad key': 1 } }, 'DOCUMENT_METADATA_INVALID'],
+      [{ ...base, metadata: { none: null } }, 'DOCUMENT_METADATA_INVALID'],
+      [{ ...base, metadata: { long: 'x'.repeat(257) } }, 'DOCUMENT_METADATA_INVALID'],
       [
         { ...base, metadata: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i])) },
-        'METADATA_INVALID',
+        'DOCUMENT_METADATA_INVALID',
       ],
-      [{ ...base, tags: ['ok', '<script>'] }, 'TAGS_INVALID'],
-      [{ ...base, tags: Array.from({ length: 33 }, (_, i) => `t${i}`) }, 'TAGS_INVALID'],
+      [{ ...base, tags: ['ok', '<script>'] }, 'DOCUMENT_TAGS_INVALID'],
+      [{ ...base, tags: Array.from({ length: 33 }, (_, i) => `t${i}`) }, 'DOCUMENT_TAGS_INVALID'],
       [{ ...base, extra: 1 }, 'VALIDATION_FAILED'],
     ])('refuses %j with %s', async (body, code) => {
       const response = await client.call(admin, 'POST', '/api/v1/documents', body)
@@ -144,7 +144,7 @@ describeOnProfiles('Librarian documents', (profile) => {
       expect((await send('é'.repeat(1024))).statusCode).toBe(201)
       const tooBig = await send('é'.repeat(1025))
       expect(tooBig.statusCode).toBe(413)
-      expect(errorCode(tooBig)).toBe('BODY_TOO_LARGE')
+      expect(errorCode(tooBig)).toBe('DOCUMENT_BODY_TOO_LARGE')
     })
 
     it('a viewer may read and search but not write', async () => {

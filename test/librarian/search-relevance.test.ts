@@ -145,10 +145,10 @@ describeOnProfiles('Librarian search relevance', (profile) => {
     ['-cat', 'no_terms'],
     ['***', 'no_terms'],
     [Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '), 'too_many_terms'],
-  ])('refuses the query %j with 400 QUERY_INVALID (%s)', async (q, reason) => {
+  ])('refuses the query %j with 400 SEARCH_QUERY_INVALID (%s)', async (q, reason) => {
     const response = await client.call(owner, 'GET', `/api/v1/documents?q=${encodeURIComponent(q)}`)
     expect(response.statusCode).toBe(400)
-    expect(response.json()).toMatchObject({ error: { code: 'QUERY_INVALID', details: { reason } } })
+    expect(response.json()).toMatchObject({ error: { code: 'SEARCH_QUERY_INVALID', details: { reason } } })
   })
 
   it('never lets engine syntax through: hostile queries answer 200 or 400, never 500', async () => {
@@ -173,7 +173,7 @@ describeOnProfiles('Librarian search relevance', (profile) => {
       const response = await client.call(owner, 'GET', `/api/v1/documents?q=${encodeURIComponent(q)}`)
       expect([200, 400], `${q}: ${response.body}`).toContain(response.statusCode)
       if (response.statusCode === 400)
-        expect(response.json()).toMatchObject({ error: { code: 'QUERY_INVALID' } })
+        expect(response.json()).toMatchObject({ error: { code: 'SEARCH_QUERY_INVALID' } })
     }
   })
 
@@ -182,9 +182,9 @@ describeOnProfiles('Librarian search relevance', (profile) => {
       const response = await client.call(owner, 'GET', `/api/v1/documents?${query}`)
       return [response.statusCode, response.json<{ error: { code: string } }>().error.code]
     }
-    expect(await codeOf('collection=..%2F')).toEqual([400, 'COLLECTION_INVALID'])
-    expect(await codeOf('tag=%3Cb%3E')).toEqual([400, 'FILTER_INVALID'])
-    expect(await codeOf('metadata.bad%20key=1')).toEqual([400, 'FILTER_INVALID'])
+    expect(await codeOf('collection=..%2F')).toEqual([400, 'DOCUMENT_COLLECTION_INVALID'])
+    expect(await codeOf('tag=%3Cb%3E')).toEqual([400, 'SEARCH_FILTER_INVALID'])
+    expect(await codeOf('metadata.bad%20key=1')).toEqual([400, 'SEARCH_FILTER_INVALID'])
     expect(await codeOf('q=solar&cursor=garbage')).toEqual([400, 'INVALID_CURSOR'])
     expect(await codeOf('unknown=1')).toEqual([400, 'VALIDATION_FAILED'])
   })

@@ -16,6 +16,7 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
   let victimTaskId: string
   let victimMessage: { id: string; receipt: string }
   let victimSubscriptionId: string
+  let victimDocumentId: string
 
   beforeAll(async () => {
     node = await profile.startNode()
@@ -75,6 +76,15 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
       payload: { pattern: 'victim.*', target: { kind: 'mailbox', mailbox: 'victim-box' } },
     })
     victimSubscriptionId = subscription.json<{ id: string }>().id
+    victimDocumentId = (
+      await post('/api/v1/documents', {
+        collection: 'victim',
+        title: 'Victim secrets',
+        body: 'the secret plan',
+        metadata: { secret: 1 },
+        tags: ['secret'],
+      })
+    ).id
     // Settle the outbox (the victim's workflow.started event) so nothing changes the victim's rows mid-sweep.
     await node.services.postOffice.dispatcher.runOnce()
   })
@@ -156,6 +166,13 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
         'GET /api/v1/subscriptions/:id': { params: { id: victimSubscriptionId } },
         'DELETE /api/v1/subscriptions/:id': { params: { id: victimSubscriptionId } },
         'GET /api/v1/subscriptions/:id/deliveries': { params: { id: victimSubscriptionId } },
+        'GET /api/v1/documents/:id': { params: { id: victimDocumentId } },
+        'PUT /api/v1/documents/:id': {
+          params: { id: victimDocumentId },
+          body: { title: 'pwned', body: 'pwned', collection: 'pwned' },
+        },
+        'DELETE /api/v1/documents/:id': { params: { id: victimDocumentId } },
+        'GET /api/v1/documents/:id/versions': { params: { id: victimDocumentId } },
       },
       exempt: {
         'POST /api/v1/services/:name/instances':

@@ -34,6 +34,8 @@ interface Fixture {
   nackMessage: { id: string; receipt: string }
   subscriptionId: string
   doomedSubscriptionId: string
+  documentId: string
+  doomedDocumentId: string
 }
 
 interface Call {
@@ -214,6 +216,18 @@ const requests: Record<string, (f: Fixture) => Call> = {
     payload: { name: 'route-agent', capabilities: ['check'], mailbox: 'route-box' },
   }),
   'GET /api/v1/agents': () => ({ url: '/api/v1/agents' }),
+  'POST /api/v1/documents': () => ({
+    url: '/api/v1/documents',
+    payload: { collection: 'route-check', title: 'Route check', body: 'text' },
+  }),
+  'GET /api/v1/documents': () => ({ url: '/api/v1/documents?q=route' }),
+  'GET /api/v1/documents/:id': (f) => ({ url: `/api/v1/documents/${f.documentId}` }),
+  'PUT /api/v1/documents/:id': (f) => ({
+    url: `/api/v1/documents/${f.documentId}`,
+    payload: { title: 'Route check again', body: 'more text' },
+  }),
+  'DELETE /api/v1/documents/:id': (f) => ({ url: `/api/v1/documents/${f.doomedDocumentId}` }),
+  'GET /api/v1/documents/:id/versions': (f) => ({ url: `/api/v1/documents/${f.documentId}/versions` }),
 }
 /** Routes that need only authentication; used for the anonymous sweep. */
 const authenticatedRequests: Record<string, () => Call> = {
@@ -352,6 +366,14 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
           target: { kind: 'websocket' },
         })
       ).json<{ id: string }>().id
+    const document = async () =>
+      (
+        await adminCall('POST', '/api/v1/documents', {
+          collection: 'route-check',
+          title: 'Route fixture',
+          body: 'route fixture text',
+        })
+      ).json<{ id: string }>().id
     fixture = {
       userId: candidates[1]!.account.userId,
       doomedUserId: doomed.json<{ id: string }>().id,
@@ -371,6 +393,8 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
       nackMessage: leased[1]!,
       subscriptionId: await subscribe(),
       doomedSubscriptionId: await subscribe(),
+      documentId: await document(),
+      doomedDocumentId: await document(),
     }
   })
 

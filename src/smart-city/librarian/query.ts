@@ -31,7 +31,7 @@ interface Item {
 type Lexeme = { kind: 'or' } | { kind: 'item'; negated: boolean; text: string }
 
 function invalid(reason: string, detail?: string): never {
-  throw librarianErrors.QUERY_INVALID({ reason, ...(detail !== undefined && { detail }) })
+  throw librarianErrors.SEARCH_QUERY_INVALID({ reason, ...(detail !== undefined && { detail }) })
 }
 
 function lex(q: string): Lexeme[] {

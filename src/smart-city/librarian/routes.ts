@@ -102,7 +102,7 @@ function versionView(v: DocumentVersion) {
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined) return undefined
   const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header)
-  if (!match) throw librarianErrors.INVALID_IF_MATCH()
+  if (!match) throw librarianErrors.DOCUMENT_IF_MATCH_INVALID()
   return Number(match[1])
 }
 
@@ -113,9 +113,9 @@ function metadataFilter(query: Record<string, unknown>): Record<string, string> 
     if (!name.startsWith('metadata.')) continue
     const key = name.slice('metadata.'.length)
     if (!metadataKeyPattern.test(key))
-      throw librarianErrors.FILTER_INVALID({ parameter: name, reason: 'not a metadata key' })
+      throw librarianErrors.SEARCH_FILTER_INVALID({ parameter: name, reason: 'not a metadata key' })
     if (typeof value !== 'string')
-      throw librarianErrors.FILTER_INVALID({ parameter: name, reason: 'give one value' })
+      throw librarianErrors.SEARCH_FILTER_INVALID({ parameter: name, reason: 'give one value' })
     out[key] = value
   }
   return out
@@ -157,7 +157,7 @@ export function librarianRoutes(librarian: Librarian): FastifyPluginAsyncTypebox
         if (query.collection !== undefined) checkCollection(query.collection)
         for (const tag of query.tag ?? []) {
           if (!tagPattern.test(tag))
-            throw librarianErrors.FILTER_INVALID({ parameter: 'tag', reason: 'not a tag' })
+            throw librarianErrors.SEARCH_FILTER_INVALID({ parameter: 'tag', reason: 'not a tag' })
         }
         const page = await search.query(principalOf(request), {
           ...(query.q !== undefined && { q: query.q }),

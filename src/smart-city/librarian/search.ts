@@ -77,7 +77,7 @@ function offsetOf(request: SearchRequest): number {
   }
   const offset = request.offset ?? 0
   if (!Number.isSafeInteger(offset) || offset < 0 || offset > maxOffset)
-    throw librarianErrors.FILTER_INVALID({ parameter: 'offset', reason: `0 to ${maxOffset}` })
+    throw librarianErrors.SEARCH_FILTER_INVALID({ parameter: 'offset', reason: `0 to ${maxOffset}` })
   return offset
 }
 

@@ -29,32 +29,36 @@ export const maxTags = 32
 
 export function checkCollection(collection: unknown): string {
   if (typeof collection !== 'string' || !collectionPattern.test(collection))
-    throw librarianErrors.COLLECTION_INVALID({ collection: String(collection).slice(0, 80) })
+    throw librarianErrors.DOCUMENT_COLLECTION_INVALID({ collection: String(collection).slice(0, 80) })
   return collection
 }
 
 export function checkMetadataValue(key: string, value: unknown): Scalar {
   if (typeof value === 'string') {
     if (value.length > maxMetadataValueLength)
-      throw librarianErrors.METADATA_INVALID({ reason: `${key} is longer than ${maxMetadataValueLength}` })
+      throw librarianErrors.DOCUMENT_METADATA_INVALID({
+        reason: `${key} is longer than ${maxMetadataValueLength}`,
+      })
     return value
   }
   if (typeof value === 'boolean') return value
   if (typeof value === 'number' && Number.isFinite(value)) return value
-  throw librarianErrors.METADATA_INVALID({ reason: `${key} is not a string, finite number or boolean` })
+  throw librarianErrors.DOCUMENT_METADATA_INVALID({
+    reason: `${key} is not a string, finite number or boolean`,
+  })
 }
 
 function checkMetadata(metadata: unknown): Record<string, Scalar> {
   if (metadata === undefined) return {}
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
-    throw librarianErrors.METADATA_INVALID({ reason: 'not an object' })
+    throw librarianErrors.DOCUMENT_METADATA_INVALID({ reason: 'not an object' })
   const entries = Object.entries(metadata)
   if (entries.length > maxMetadataKeys)
-    throw librarianErrors.METADATA_INVALID({ reason: `more than ${maxMetadataKeys} keys` })
+    throw librarianErrors.DOCUMENT_METADATA_INVALID({ reason: `more than ${maxMetadataKeys} keys` })
   const out: Record<string, Scalar> = {}
   for (const [key, value] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (!metadataKeyPattern.test(key))
-      throw librarianErrors.METADATA_INVALID({
+      throw librarianErrors.DOCUMENT_METADATA_INVALID({
         reason: `key ${JSON.stringify(key.slice(0, 80))} is not allowed`,
       })
     out[key] = checkMetadataValue(key, value)
@@ -64,12 +68,13 @@ function checkMetadata(metadata: unknown): Record<string, Scalar> {
 
 function checkTags(tags: unknown): string[] {
   if (tags === undefined) return []
-  if (!Array.isArray(tags)) throw librarianErrors.TAGS_INVALID({ reason: 'not a list' })
+  if (!Array.isArray(tags)) throw librarianErrors.DOCUMENT_TAGS_INVALID({ reason: 'not a list' })
   const unique = [...new Set(tags)]
-  if (unique.length > maxTags) throw librarianErrors.TAGS_INVALID({ reason: `more than ${maxTags} tags` })
+  if (unique.length > maxTags)
+    throw librarianErrors.DOCUMENT_TAGS_INVALID({ reason: `more than ${maxTags} tags` })
   for (const tag of unique) {
     if (typeof tag !== 'string' || !tagPattern.test(tag))
-      throw librarianErrors.TAGS_INVALID({
+      throw librarianErrors.DOCUMENT_TAGS_INVALID({
         reason: `${JSON.stringify(String(tag).slice(0, 80))} is not a tag`,
       })
   }
@@ -79,10 +84,10 @@ function checkTags(tags: unknown): string[] {
 export function validateDocument(input: DocumentInput, maxBodyBytes: number): ValidDocument {
   const collection = checkCollection(input.collection)
   if (typeof input.title !== 'string' || input.title.trim() === '' || input.title.length > maxTitleLength)
-    throw librarianErrors.TITLE_INVALID({ maxLength: maxTitleLength })
-  if (typeof input.body !== 'string') throw librarianErrors.BODY_INVALID()
+    throw librarianErrors.DOCUMENT_TITLE_INVALID({ maxLength: maxTitleLength })
+  if (typeof input.body !== 'string') throw librarianErrors.DOCUMENT_BODY_INVALID()
   if (Buffer.byteLength(input.body) > maxBodyBytes)
-    throw librarianErrors.BODY_TOO_LARGE({ maxBytes: maxBodyBytes })
+    throw librarianErrors.DOCUMENT_BODY_TOO_LARGE({ maxBytes: maxBodyBytes })
   return {
     collection,
     title: input.title,
