@@ -51,8 +51,14 @@ export interface DocumentsDeps {
 
 type Row = LibrarianTables['lib_documents']
 
+const chunkSize = 200
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += chunkSize) out.push(items.slice(i, i + chunkSize))
+  return out
+}
+
 const indexedOf = (row: Row): Indexed => ({
-  tenantId: row.tenant_id,
   documentId: row.id,
   searchRowid: row.search_rowid === null ? null : Number(row.search_rowid),
 })
@@ -81,25 +87,21 @@ export function createDocuments(deps: DocumentsDeps) {
   const db = deps.database.db as Kysely<LibrarianTables>
   const index = createSearchIndex(deps.database.dialect)
 
-  async function writeFilters(trx: LibrarianDb, tenantId: string, id: string, doc: ValidDocument) {
-    if (doc.tags.length > 0)
-      await trx
-        .insertInto('lib_document_tags')
-        .values(doc.tags.map((tag) => ({ document_id: id, tag, tenant_id: tenantId })))
-        .execute()
-    const entries = Object.entries(doc.metadata)
-    if (entries.length > 0)
-      await trx
-        .insertInto('lib_document_metadata')
-        .values(
-          entries.map(([key, value]) => ({
-            document_id: id,
-            key,
-            value: String(value),
-            tenant_id: tenantId,
-          })),
-        )
-        .execute()
+  async function writeFilters(trx: LibrarianDb, tenantId: string, docs: [string, ValidDocument][]) {
+    const tags = docs.flatMap(([id, doc]) =>
+      doc.tags.map((tag) => ({ document_id: id, tag, tenant_id: tenantId })),
+    )
+    for (const chunk of chunks(tags)) await trx.insertInto('lib_document_tags').values(chunk).execute()
+    const metadata = docs.flatMap(([id, doc]) =>
+      Object.entries(doc.metadata).map(([key, value]) => ({
+        document_id: id,
+        key,
+        value: String(value),
+        tenant_id: tenantId,
+      })),
+    )
+    for (const chunk of chunks(metadata))
+      await trx.insertInto('lib_document_metadata').values(chunk).execute()
   }
 
   async function clearFilters(trx: LibrarianDb, id: string) {
@@ -107,29 +109,32 @@ export function createDocuments(deps: DocumentsDeps) {
     await trx.deleteFrom('lib_document_metadata').where('document_id', '=', id).execute()
   }
 
-  async function addVersion(trx: LibrarianDb, tenantId: string, row: Row) {
-    await trx
-      .insertInto('lib_document_versions')
-      .values({
-        document_id: row.id,
-        version: row.version,
-        tenant_id: tenantId,
-        collection: row.collection,
-        title: row.title,
-        body: row.body,
-        metadata: row.metadata,
-        tags: row.tags,
-        changed_at: row.updated_at,
-        changed_by: row.updated_by,
-      })
-      .execute()
+  async function addVersions(trx: LibrarianDb, rows: Row[]) {
+    const versions = rows.map((row) => ({
+      document_id: row.id,
+      version: row.version,
+      tenant_id: row.tenant_id,
+      collection: row.collection,
+      title: row.title,
+      body: row.body,
+      metadata: row.metadata,
+      tags: row.tags,
+      changed_at: row.updated_at,
+      changed_by: row.updated_by,
+    }))
+    for (const chunk of chunks(versions))
+      await trx.insertInto('lib_document_versions').values(chunk).execute()
   }
 
-  async function insert(trx: Transaction<AnyDatabase>, actor: Actor, doc: ValidDocument): Promise<Row> {
+  async function insertAll(
+    trx: Transaction<AnyDatabase>,
+    actor: Actor,
+    docs: ValidDocument[],
+  ): Promise<Row[]> {
     const t = trx as Transaction<LibrarianTables>
     const now = deps.clock.now()
-    const analysis = analyzeDocument(doc.title, doc.body)
-    const row: Row = {
+    const analyses = docs.map((doc) => analyzeDocument(doc.title, doc.body))
+    const rows: Row[] = docs.map((doc, i) => ({
       id: deps.ids.next('doc'),
       tenant_id: actor.tenantId,
       collection: doc.collection,
@@ -138,19 +143,28 @@ export function createDocuments(deps: DocumentsDeps) {
       metadata: JSON.stringify(doc.metadata),
       tags: JSON.stringify(doc.tags),
       version: 1,
-      title_len: analysis.titleTerms.length,
-      body_len: analysis.bodyTerms.length,
+      title_len: analyses[i]!.titleTerms.length,
+      body_len: analyses[i]!.bodyTerms.length,
       search_rowid: null,
       created_at: now,
       created_by: actor.userId,
       updated_at: now,
       updated_by: actor.userId,
-    }
-    row.search_rowid = await index.add(trx, actor.tenantId, row.id, analysis)
-    await t.insertInto('lib_documents').values(row).execute()
-    await writeFilters(t, actor.tenantId, row.id, doc)
-    await addVersion(t, actor.tenantId, row)
-    return row
+    }))
+    const rowids = await index.apply(
+      trx,
+      actor.tenantId,
+      rows.map((row, i) => ({ indexed: { documentId: row.id, searchRowid: null }, after: analyses[i]! })),
+    )
+    rows.forEach((row, i) => (row.search_rowid = rowids[i] ?? null))
+    for (const chunk of chunks(rows)) await t.insertInto('lib_documents').values(chunk).execute()
+    await writeFilters(
+      t,
+      actor.tenantId,
+      rows.map((row, i) => [row.id, docs[i]!]),
+    )
+    await addVersions(t, rows)
+    return rows
   }
 
   async function requireRow(store: LibrarianDb, actor: Actor, id: string, lock = false): Promise<Row> {
@@ -173,17 +187,14 @@ export function createDocuments(deps: DocumentsDeps) {
   return {
     async create(actor: Actor, input: DocumentInput): Promise<DocumentRecord> {
       const doc = validateDocument(input, deps.maxBodyBytes)
-      return documentRecord(await deps.database.transaction((trx) => insert(trx, actor, doc)))
+      const [row] = await deps.database.transaction((trx) => insertAll(trx, actor, [doc]))
+      return documentRecord(row!)
     },
 
     /** Several documents in one transaction (bulk indexing): all are stored, or none. */
     async createMany(actor: Actor, inputs: DocumentInput[]): Promise<DocumentRecord[]> {
       const docs = inputs.map((input) => validateDocument(input, deps.maxBodyBytes))
-      const rows = await deps.database.transaction(async (trx) => {
-        const out: Row[] = []
-        for (const doc of docs) out.push(await insert(trx, actor, doc))
-        return out
-      })
+      const rows = await deps.database.transaction((trx) => insertAll(trx, actor, docs))
       return rows.map(documentRecord)
     },
 
@@ -198,7 +209,6 @@ export function createDocuments(deps: DocumentsDeps) {
         const t = trx as Transaction<LibrarianTables>
         const old = await requireRow(t, actor, id, true)
         checkVersion(old, ifMatch)
-        await index.remove(trx, indexedOf(old), analyzeDocument(old.title, old.body))
         const analysis = analyzeDocument(doc.title, doc.body)
         const next: Row = {
           ...old,
@@ -213,7 +223,10 @@ export function createDocuments(deps: DocumentsDeps) {
           updated_at: deps.clock.now(),
           updated_by: actor.userId,
         }
-        next.search_rowid = await index.add(trx, actor.tenantId, id, analysis)
+        const [rowid] = await index.apply(trx, actor.tenantId, [
+          { indexed: indexedOf(old), before: analyzeDocument(old.title, old.body), after: analysis },
+        ])
+        next.search_rowid = rowid ?? null
         const { id: _id, tenant_id: _tenant, created_at: _at, created_by: _by, ...changes } = next
         const updated = await t
           .updateTable('lib_documents')
@@ -224,8 +237,8 @@ export function createDocuments(deps: DocumentsDeps) {
         if (Number(updated.numUpdatedRows) !== 1)
           throw librarianErrors.DOCUMENT_VERSION_CONFLICT({ current: 'newer', expected: Number(old.version) })
         await clearFilters(t, id)
-        await writeFilters(t, actor.tenantId, id, doc)
-        await addVersion(t, actor.tenantId, next)
+        await writeFilters(t, actor.tenantId, [[id, doc]])
+        await addVersions(t, [next])
         return next
       })
       return documentRecord(row)
@@ -236,7 +249,9 @@ export function createDocuments(deps: DocumentsDeps) {
         const t = trx as Transaction<LibrarianTables>
         const old = await requireRow(t, actor, id, true)
         checkVersion(old, ifMatch)
-        await index.remove(trx, indexedOf(old), analyzeDocument(old.title, old.body))
+        await index.apply(trx, actor.tenantId, [
+          { indexed: indexedOf(old), before: analyzeDocument(old.title, old.body) },
+        ])
         await clearFilters(t, id)
         await t.deleteFrom('lib_document_versions').where('document_id', '=', id).execute()
         await t.deleteFrom('lib_documents').where('id', '=', id).execute()

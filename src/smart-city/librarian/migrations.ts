@@ -37,10 +37,11 @@ export const librarianDocumentsMigration: SqlMigration = {
       .on('lib_documents')
       .columns(['tenant_id', 'collection', 'created_at', 'id'])
       .execute()
+    // Covering on SQLite: a match's tenant, id and lengths come from the index alone (one lookup per match).
     await db.schema
       .createIndex('lib_documents_search_rowid')
       .on('lib_documents')
-      .column('search_rowid')
+      .columns(['search_rowid', 'tenant_id', 'id', 'title_len', 'body_len', 'collection'])
       .unique()
       .execute()
 

@@ -5,10 +5,12 @@ import { bigram } from './query.js'
 import type { LibrarianTables } from './tables.js'
 
 /**
- * Keeps the search index and the tenant's ranking statistics in step with a document, inside the caller's
+ * Keeps the search index and the tenant's ranking statistics in step with documents, inside the caller's
  * transaction: the engine row (FTS5 or tsvector) holding each distinct term and adjacent-term bigram, one posting
- * per distinct term (its frequency in title and body), the term's document frequency and the tenant's document and
- * token totals. Removal re-analyses the stored text, which gives back exactly the terms that were added.
+ * per distinct term (its frequency in title and body), each term's document frequency and the tenant's document and
+ * token totals. A batch of changes is applied in one pass: statistics rows are updated once each, in term order, so
+ * concurrent writers on PostgreSQL lock them in the same order and cannot deadlock. Removal re-analyses the stored
+ * text, which gives back exactly the terms that were added.
  */
 export interface Analysis {
   titleTerms: string[]
@@ -39,7 +41,7 @@ function frequencies(analysis: Analysis): Map<string, { title: number; body: num
   }
   for (const term of analysis.titleTerms) count(term, 'title')
   for (const term of analysis.bodyTerms) count(term, 'body')
-  return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return out
 }
 
 const chunkSize = 500
@@ -49,43 +51,64 @@ function chunks<T>(items: T[]): T[][] {
   return out
 }
 
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
 type Trx = Transaction<LibrarianTables>
 
-/** Where a document sits in the index: its tenant, its id and (SQLite) its FTS5 rowid. */
+/** Where a document sits in the index: its id and (SQLite) its FTS5 rowid. */
 export interface Indexed {
-  tenantId: string
   documentId: string
   searchRowid: number | null
 }
 
+/** One document's change: `before` is what is indexed now (absent for a new document), `after` what replaces it. */
+export interface IndexChange {
+  indexed: Indexed
+  before?: Analysis
+  after?: Analysis
+}
+
 export function createSearchIndex(dialect: SqlDialect) {
-  async function adjustTerms(trx: Trx, tenantId: string, termList: string[], delta: 1 | -1) {
-    for (const chunk of chunks(termList)) {
+  async function updateStatistics(trx: Trx, tenantId: string, changes: IndexChange[]) {
+    const deltas = new Map<string, number>()
+    const tenant = { documents: 0, title: 0, body: 0 }
+    const count = (analysis: Analysis | undefined, sign: number) => {
+      if (!analysis) return
+      for (const term of frequencies(analysis).keys()) deltas.set(term, (deltas.get(term) ?? 0) + sign)
+      tenant.documents += sign
+      tenant.title += sign * analysis.titleTerms.length
+      tenant.body += sign * analysis.bodyTerms.length
+    }
+    for (const change of changes) {
+      count(change.before, -1)
+      count(change.after, 1)
+    }
+    const changed = [...deltas.entries()].filter(([, delta]) => delta !== 0).sort(([a], [b]) => byText(a, b))
+    for (const chunk of chunks(changed)) {
       await trx
         .insertInto('lib_term_stats')
-        .values(chunk.map((term) => ({ tenant_id: tenantId, term, df: delta })))
+        .values(chunk.map(([term, df]) => ({ tenant_id: tenantId, term, df })))
         .onConflict((oc) =>
           oc.columns(['tenant_id', 'term']).doUpdateSet({ df: sql`lib_term_stats.df + excluded.df` }),
         )
         .execute()
-      if (delta < 0)
+      const dropped = chunk.filter(([, delta]) => delta < 0).map(([term]) => term)
+      if (dropped.length > 0)
         await trx
           .deleteFrom('lib_term_stats')
           .where('tenant_id', '=', tenantId)
-          .where('term', 'in', chunk)
+          .where('term', 'in', dropped)
           .where('df', '<=', 0)
           .execute()
     }
-  }
-
-  async function adjustTenant(trx: Trx, tenantId: string, analysis: Analysis, delta: 1 | -1) {
+    if (tenant.documents === 0 && tenant.title === 0 && tenant.body === 0) return
     await trx
       .insertInto('lib_tenant_stats')
       .values({
         tenant_id: tenantId,
-        documents: delta,
-        title_tokens: delta * analysis.titleTerms.length,
-        body_tokens: delta * analysis.bodyTerms.length,
+        documents: tenant.documents,
+        title_tokens: tenant.title,
+        body_tokens: tenant.body,
       })
       .onConflict((oc) =>
         oc.column('tenant_id').doUpdateSet({
@@ -97,66 +120,77 @@ export function createSearchIndex(dialect: SqlDialect) {
       .execute()
   }
 
-  async function addEngineRow(trx: Trx, tenantId: string, documentId: string, tokens: string[]) {
+  async function removeRows(trx: Trx, tenantId: string, change: IndexChange) {
+    const { documentId, searchRowid } = change.indexed
+    for (const chunk of chunks([...frequencies(change.before!).keys()])) {
+      await trx
+        .deleteFrom('lib_postings')
+        .where('tenant_id', '=', tenantId)
+        .where('term', 'in', chunk)
+        .where('document_id', '=', documentId)
+        .execute()
+    }
+    if (dialect === 'postgres')
+      await sql`delete from lib_search where document_id = ${documentId}`.execute(trx)
+    else await sql`delete from lib_search where rowid = ${searchRowid}`.execute(trx)
+  }
+
+  async function addRows(trx: Trx, tenantId: string, added: IndexChange[]): Promise<(number | null)[]> {
+    const postings = added.flatMap((change) =>
+      [...frequencies(change.after!).entries()].map(([term, f]) => ({
+        tenant_id: tenantId,
+        term,
+        document_id: change.indexed.documentId,
+        tf_title: f.title,
+        tf_body: f.body,
+      })),
+    )
+    for (const chunk of chunks(postings)) await trx.insertInto('lib_postings').values(chunk).execute()
     if (dialect === 'postgres') {
-      await sql`insert into lib_search (document_id, tenant_id, tokens)
-        values (${documentId}, ${tenantId}, array_to_tsvector(cast(${tokens} as text[])))`.execute(trx)
-      return null
+      for (const chunk of chunks(added)) {
+        const rows = chunk.map(
+          (c) =>
+            sql`(${c.indexed.documentId}, ${tenantId}, array_to_tsvector(cast(${indexTokens(c.after!)} as text[])))`,
+        )
+        await sql`insert into lib_search (document_id, tenant_id, tokens) values ${sql.join(rows)}`.execute(
+          trx,
+        )
+      }
+      return added.map(() => null)
     }
     const last = await sql<{
       rowid: number
     }>`select rowid from lib_search order by rowid desc limit 1`.execute(trx)
-    const rowid = Number(last.rows[0]?.rowid ?? 0) + 1
-    await sql`insert into lib_search (rowid, tokens) values (${rowid}, ${tokens.join(' ')})`.execute(trx)
-    return rowid
+    const first = Number(last.rows[0]?.rowid ?? 0) + 1
+    const rowids = added.map((_, i) => first + i)
+    for (const [n, chunk] of chunks(added).entries()) {
+      const rows = chunk.map(
+        (c, i) => sql`(${rowids[n * chunkSize + i]}, ${indexTokens(c.after!).join(' ')})`,
+      )
+      await sql`insert into lib_search (rowid, tokens) values ${sql.join(rows)}`.execute(trx)
+    }
+    return rowids
   }
 
   return {
-    /** Indexes a stored document; answers the FTS5 rowid to keep in `search_rowid` (null on PostgreSQL). */
-    async add(
+    /**
+     * Applies the changes of one tenant's documents; answers, for each change with `after`, in order, the FTS5
+     * rowid to keep in `search_rowid` (null on PostgreSQL).
+     */
+    async apply(
       trx: Transaction<AnyDatabase>,
       tenantId: string,
-      documentId: string,
-      analysis: Analysis,
-    ): Promise<number | null> {
+      changes: IndexChange[],
+    ): Promise<(number | null)[]> {
       const t = trx as Trx
-      const tf = frequencies(analysis)
-      for (const chunk of chunks([...tf.entries()])) {
-        await t
-          .insertInto('lib_postings')
-          .values(
-            chunk.map(([term, f]) => ({
-              tenant_id: tenantId,
-              term,
-              document_id: documentId,
-              tf_title: f.title,
-              tf_body: f.body,
-            })),
-          )
-          .execute()
-      }
-      await adjustTerms(t, tenantId, [...tf.keys()], 1)
-      await adjustTenant(t, tenantId, analysis, 1)
-      return addEngineRow(t, tenantId, documentId, indexTokens(analysis))
-    },
-
-    async remove(trx: Transaction<AnyDatabase>, indexed: Indexed, analysis: Analysis): Promise<void> {
-      const { tenantId, documentId, searchRowid } = indexed
-      const t = trx as Trx
-      const termList = [...frequencies(analysis).keys()]
-      for (const chunk of chunks(termList)) {
-        await t
-          .deleteFrom('lib_postings')
-          .where('tenant_id', '=', tenantId)
-          .where('term', 'in', chunk)
-          .where('document_id', '=', documentId)
-          .execute()
-      }
-      await adjustTerms(t, tenantId, termList, -1)
-      await adjustTenant(t, tenantId, analysis, -1)
-      if (dialect === 'postgres')
-        await sql`delete from lib_search where document_id = ${documentId}`.execute(t)
-      else await sql`delete from lib_search where rowid = ${searchRowid}`.execute(t)
+      for (const change of changes) if (change.before) await removeRows(t, tenantId, change)
+      const rowids = await addRows(
+        t,
+        tenantId,
+        changes.filter((c) => c.after),
+      )
+      await updateStatistics(t, tenantId, changes)
+      return rowids
     },
   }
 }
