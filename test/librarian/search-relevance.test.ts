@@ -187,6 +187,9 @@ describeOnProfiles('Librarian search relevance', (profile) => {
     expect(await codeOf('metadata.bad%20key=1')).toEqual([400, 'SEARCH_FILTER_INVALID'])
     expect(await codeOf('q=solar&cursor=garbage')).toEqual([400, 'INVALID_CURSOR'])
     expect(await codeOf('unknown=1')).toEqual([400, 'VALIDATION_FAILED'])
+    expect(await codeOf('offset=5')).toEqual([400, 'SEARCH_FILTER_INVALID'])
+    const searchCursor = (await client.search(owner, 'q=quartz&limit=2')).nextCursor!
+    expect(await codeOf(`cursor=${searchCursor}`)).toEqual([400, 'INVALID_CURSOR'])
   })
 })
 

@@ -174,7 +174,15 @@ export function createSearch(database: SqlDatabase) {
     return { items, nextCursor: next }
   }
 
+  /** Newest first by (created_at, id) keyset; a ranked search's cursor or an offset belongs to `q` only. */
   async function list(actor: Actor, request: SearchRequest): Promise<SearchPage> {
+    if (request.offset !== undefined)
+      throw librarianErrors.SEARCH_FILTER_INVALID({
+        parameter: 'offset',
+        reason: 'offset pages a search (q)',
+      })
+    if (request.cursor !== undefined && decodeCursor(request.cursor)?.id === 'offset')
+      throw paginationErrors.INVALID_CURSOR()
     const conditions = filterConditions(actor, request)
     const query = db
       .selectFrom('lib_documents as d')
