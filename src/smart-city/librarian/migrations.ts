@@ -37,11 +37,10 @@ export const librarianDocumentsMigration: SqlMigration = {
       .on('lib_documents')
       .columns(['tenant_id', 'collection', 'created_at', 'id'])
       .execute()
-    // Covering on SQLite: a match's tenant, id and lengths come from the index alone (one lookup per match).
     await db.schema
       .createIndex('lib_documents_search_rowid')
       .on('lib_documents')
-      .columns(['search_rowid', 'tenant_id', 'id', 'title_len', 'body_len', 'collection'])
+      .column('search_rowid')
       .unique()
       .execute()
 
@@ -95,7 +94,14 @@ export const librarianDocumentsMigration: SqlMigration = {
       .addColumn('document_id', 'text', (c) => c.notNull())
       .addColumn('tf_title', 'integer', (c) => c.notNull())
       .addColumn('tf_body', 'integer', (c) => c.notNull())
-      .addPrimaryKeyConstraint('lib_postings_pk', ['tenant_id', 'term', 'document_id'])
+      .addColumn('search_rowid', 'bigint')
+      .addColumn('title_len', 'integer', (c) => c.notNull())
+      .addColumn('body_len', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('lib_postings_pk', [
+        'tenant_id',
+        'term',
+        dialect === 'sqlite' ? 'search_rowid' : 'document_id',
+      ])
       .modifyEnd(withoutRowid)
       .execute()
     await db.schema

@@ -123,51 +123,58 @@ export function createSearchIndex(dialect: SqlDialect) {
   async function removeRows(trx: Trx, tenantId: string, change: IndexChange) {
     const { documentId, searchRowid } = change.indexed
     for (const chunk of chunks([...frequencies(change.before!).keys()])) {
-      await trx
+      const scoped = trx
         .deleteFrom('lib_postings')
         .where('tenant_id', '=', tenantId)
         .where('term', 'in', chunk)
-        .where('document_id', '=', documentId)
-        .execute()
+      await (
+        dialect === 'postgres'
+          ? scoped.where('document_id', '=', documentId)
+          : scoped.where('search_rowid', '=', searchRowid)
+      ).execute()
     }
     if (dialect === 'postgres')
       await sql`delete from lib_search where document_id = ${documentId}`.execute(trx)
     else await sql`delete from lib_search where rowid = ${searchRowid}`.execute(trx)
   }
 
-  async function addRows(trx: Trx, tenantId: string, added: IndexChange[]): Promise<(number | null)[]> {
-    const postings = added.flatMap((change) =>
-      [...frequencies(change.after!).entries()].map(([term, f]) => ({
-        tenant_id: tenantId,
-        term,
-        document_id: change.indexed.documentId,
-        tf_title: f.title,
-        tf_body: f.body,
-      })),
-    )
-    for (const chunk of chunks(postings)) await trx.insertInto('lib_postings').values(chunk).execute()
-    if (dialect === 'postgres') {
-      for (const chunk of chunks(added)) {
-        const rows = chunk.map(
-          (c) =>
-            sql`(${c.indexed.documentId}, ${tenantId}, array_to_tsvector(cast(${indexTokens(c.after!)} as text[])))`,
-        )
-        await sql`insert into lib_search (document_id, tenant_id, tokens) values ${sql.join(rows)}`.execute(
-          trx,
-        )
-      }
-      return added.map(() => null)
-    }
+  /** SQLite: the next free FTS5 rowids, one per added document (writers are serialised by SQLite). */
+  async function allocateRowids(trx: Trx, count: number): Promise<(number | null)[]> {
+    if (dialect === 'postgres') return Array.from({ length: count }, () => null)
     const last = await sql<{
       rowid: number
     }>`select rowid from lib_search order by rowid desc limit 1`.execute(trx)
     const first = Number(last.rows[0]?.rowid ?? 0) + 1
-    const rowids = added.map((_, i) => first + i)
+    return Array.from({ length: count }, (_, i) => first + i)
+  }
+
+  async function addRows(trx: Trx, tenantId: string, added: IndexChange[]): Promise<(number | null)[]> {
+    const rowids = await allocateRowids(trx, added.length)
+    const postings = added.flatMap((change, i) => {
+      const analysis = change.after!
+      return [...frequencies(analysis).entries()].map(([term, f]) => ({
+        tenant_id: tenantId,
+        term,
+        document_id: change.indexed.documentId,
+        search_rowid: rowids[i]!,
+        tf_title: f.title,
+        tf_body: f.body,
+        title_len: analysis.titleTerms.length,
+        body_len: analysis.bodyTerms.length,
+      }))
+    })
+    for (const chunk of chunks(postings)) await trx.insertInto('lib_postings').values(chunk).execute()
     for (const [n, chunk] of chunks(added).entries()) {
-      const rows = chunk.map(
-        (c, i) => sql`(${rowids[n * chunkSize + i]}, ${indexTokens(c.after!).join(' ')})`,
+      const rows = chunk.map((c, i) =>
+        dialect === 'postgres'
+          ? sql`(${c.indexed.documentId}, ${tenantId}, array_to_tsvector(cast(${indexTokens(c.after!)} as text[])))`
+          : sql`(${rowids[n * chunkSize + i]}, ${indexTokens(c.after!).join(' ')})`,
       )
-      await sql`insert into lib_search (rowid, tokens) values ${sql.join(rows)}`.execute(trx)
+      await (
+        dialect === 'postgres'
+          ? sql`insert into lib_search (document_id, tenant_id, tokens) values ${sql.join(rows)}`
+          : sql`insert into lib_search (rowid, tokens) values ${sql.join(rows)}`
+      ).execute(trx)
     }
     return rowids
   }

@@ -51,8 +51,9 @@ const maxOffset = 10_000
 
 type Filter = RawBuilder<unknown>
 
-function filterConditions(actor: Actor, filters: SearchFilters): Filter[] {
-  const out: Filter[] = [sql`d.tenant_id = ${actor.tenantId}`]
+/** Conditions on the document row `d` beyond its tenant. */
+function filterConditions(filters: SearchFilters): Filter[] {
+  const out: Filter[] = []
   if (filters.collection !== undefined) out.push(sql`d.collection = ${filters.collection}`)
   for (const tag of filters.tags ?? [])
     out.push(sql`exists (select 1 from lib_document_tags t where t.document_id = d.id and t.tag = ${tag})`)
@@ -85,7 +86,6 @@ export function createSearch(database: SqlDatabase) {
   const db = database.db as Kysely<LibrarianTables>
   const float = sql.raw(database.dialect === 'postgres' ? 'double precision' : 'real')
   const f = (value: number) => sql`cast(${value} as ${float})`
-  const idOrder = database.dialect === 'postgres' ? sql.raw('d.id collate "C"') : sql.raw('d.id')
 
   async function statistics(actor: Actor, terms: string[]) {
     const tenant = await db
@@ -105,48 +105,63 @@ export function createSearch(database: SqlDatabase) {
     return { documents, df, avgTitle: average(tenant?.title_tokens), avgBody: average(tenant?.body_tokens) }
   }
 
-  /** The score expression: Σ idf(t) · w·(k1+1)/(w+k1), w = weighted length-normalised tf over title and body. */
-  function scoreSql(actor: Actor, query: SearchQuery, stats: Awaited<ReturnType<typeof statistics>>) {
-    const { k1, b, titleWeight } = bm25
-    const norm = (average: number) => ({ base: 1 - b, perToken: average > 0 ? b / average : 0 })
-    const title = norm(stats.avgTitle)
-    const body = norm(stats.avgBody)
-    const w = sql`(${f(titleWeight)} * p.tf_title / (${f(title.base)} + ${f(title.perToken)} * d.title_len) + ${f(1)} * p.tf_body / (${f(body.base)} + ${f(body.perToken)} * d.body_len))`
-    const parts = query.terms.map((term) => {
-      const df = stats.df.get(term) ?? 0
-      const idf = Math.log(1 + (stats.documents - df + 0.5) / (df + 0.5))
-      return sql`coalesce((select ${f(idf)} * ${w} * ${f(k1 + 1)} / (${w} + ${f(k1)}) from lib_postings p where p.tenant_id = ${actor.tenantId} and p.term = ${term} and p.document_id = d.id), ${f(0)})`
-    })
-    return sql.join(parts, sql` + `)
-  }
-
+  /**
+   * The ranked matches. One posting row per query term is joined to each engine match (a left join, so an OR
+   * match lacking a term still counts); a match with none of the tenant's postings is another tenant's document.
+   * Score: Σ idf(t) · w·(k1+1)/(w+k1), w = title-weighted, length-normalised term frequency, each part cast to
+   * double and added left to right, so both engines produce the same bits.
+   */
   async function rankedIds(
     actor: Actor,
     query: SearchQuery,
     filters: Filter[],
     window: { limit: number; offset: number },
   ) {
-    const { limit, offset } = window
     const stats = await statistics(actor, query.terms)
-    const score = scoreSql(actor, query, stats)
-    const where = sql.join(filters, sql` and `)
-    const result =
-      database.dialect === 'postgres'
-        ? await sql<{ id: string; score: number }>`select d.id, ${score} as score
-            from lib_search s join lib_documents d on d.id = s.document_id
-            where s.tokens @@ cast(${toTsquery(query)} as tsquery) and s.tenant_id = ${actor.tenantId} and ${where}
-            order by score desc, ${idOrder} limit ${limit} offset ${offset}`.execute(db)
-        : await sql<{ id: string; score: number }>`select d.id, ${score} as score
-            from lib_search join lib_documents d on d.search_rowid = lib_search.rowid
-            where lib_search match ${toFts5Match(query)} and ${where}
-            order by score desc, ${idOrder} limit ${limit} offset ${offset}`.execute(db)
+    const { k1, b, titleWeight } = bm25
+    const norm = (average: number) => ({ base: 1 - b, perToken: average > 0 ? b / average : 0 })
+    const title = norm(stats.avgTitle)
+    const body = norm(stats.avgBody)
+    const postgres = database.dialect === 'postgres'
+    const aliases = query.terms.map((_, i) => sql.raw(`p${i}`))
+    const joins = query.terms.map((term, i) => {
+      const p = aliases[i]!
+      const key = postgres ? sql`${p}.document_id = s.document_id` : sql`${p}.search_rowid = lib_search.rowid`
+      return sql`left join lib_postings ${p} on ${p}.tenant_id = ${actor.tenantId} and ${p}.term = ${term} and ${key}`
+    })
+    const parts = query.terms.map((term, i) => {
+      const p = aliases[i]!
+      const df = stats.df.get(term) ?? 0
+      const idf = Math.log(1 + (stats.documents - df + 0.5) / (df + 0.5))
+      const w = sql`(${f(titleWeight)} * ${p}.tf_title / (${f(title.base)} + ${f(title.perToken)} * ${p}.title_len) + ${f(1)} * ${p}.tf_body / (${f(body.base)} + ${f(body.perToken)} * ${p}.body_len))`
+      return sql`coalesce(${f(idf)} * ${w} * ${f(k1 + 1)} / (${w} + ${f(k1)}), ${f(0)})`
+    })
+    const id = sql`coalesce(${sql.join(
+      aliases.map((p) => sql`${p}.document_id`),
+      sql`, `,
+    )}, '')`
+    const filtered =
+      filters.length === 0
+        ? sql``
+        : sql`join lib_documents d on d.id = ${id} and d.tenant_id = ${actor.tenantId} and ${sql.join(filters, sql` and `)}`
+    const order = postgres ? sql`${id} collate "C"` : id
+    const { limit, offset } = window
+    const result = postgres
+      ? await sql<{ id: string; score: number }>`select ${id} as id, ${sql.join(parts, sql` + `)} as score
+          from lib_search s ${sql.join(joins, sql` `)} ${filtered}
+          where s.tokens @@ cast(${toTsquery(query)} as tsquery) and s.tenant_id = ${actor.tenantId} and ${id} <> ''
+          order by score desc, ${order} limit ${limit} offset ${offset}`.execute(db)
+      : await sql<{ id: string; score: number }>`select ${id} as id, ${sql.join(parts, sql` + `)} as score
+          from lib_search ${sql.join(joins, sql` `)} ${filtered}
+          where lib_search match ${toFts5Match(query)} and ${id} <> ''
+          order by score desc, ${order} limit ${limit} offset ${offset}`.execute(db)
     return result.rows.map((r) => ({ id: r.id, score: Number(r.score) }))
   }
 
   async function search(actor: Actor, request: SearchRequest, query: SearchQuery): Promise<SearchPage> {
     const limit = pageSize(request.limit)
     const offset = offsetOf(request)
-    const ranked = await rankedIds(actor, query, filterConditions(actor, request), {
+    const ranked = await rankedIds(actor, query, filterConditions(request), {
       limit: limit + 1,
       offset,
     })
@@ -183,7 +198,7 @@ export function createSearch(database: SqlDatabase) {
       })
     if (request.cursor !== undefined && decodeCursor(request.cursor)?.id === 'offset')
       throw paginationErrors.INVALID_CURSOR()
-    const conditions = filterConditions(actor, request)
+    const conditions = [sql`d.tenant_id = ${actor.tenantId}`, ...filterConditions(request)]
     const query = db
       .selectFrom('lib_documents as d')
       .selectAll()
@@ -203,7 +218,7 @@ export function createSearch(database: SqlDatabase) {
     },
     /** The ranked ids alone (no rows, no highlights): what the benchmark compares with the raw engine query. */
     async rankedIds(actor: Actor, q: string, filters: SearchFilters = {}, limit = 10) {
-      return rankedIds(actor, parseQuery(q), filterConditions(actor, filters), { limit, offset: 0 })
+      return rankedIds(actor, parseQuery(q), filterConditions(filters), { limit, offset: 0 })
     },
   }
 }

@@ -41,7 +41,20 @@ export interface LibrarianTables {
   lib_document_tags: { document_id: string; tag: string; tenant_id: string }
   /** Metadata values in canonical text form (`String(value)`), for exact-match filters. */
   lib_document_metadata: { document_id: string; key: string; value: string; tenant_id: string }
-  lib_postings: { tenant_id: string; term: string; document_id: string; tf_title: number; tf_body: number }
+  /**
+   * One row per (document, distinct term) with everything a score needs, so ranking reads one row per matched term:
+   * keyed by the FTS5 rowid on SQLite (the engine's match order) and by the document id on PostgreSQL.
+   */
+  lib_postings: {
+    tenant_id: string
+    term: string
+    document_id: string
+    search_rowid: number | null
+    tf_title: number
+    tf_body: number
+    title_len: number
+    body_len: number
+  }
   lib_term_stats: { tenant_id: string; term: string; df: number }
   lib_tenant_stats: { tenant_id: string; documents: number; title_tokens: number; body_tokens: number }
 }
