@@ -50,6 +50,11 @@ export const bm25 = { k1: 1.2, b: 0.75, titleWeight: 2 } as const
 const maxOffset = 10_000
 
 type Filter = RawBuilder<unknown>
+type Row = LibrarianTables['lib_documents']
+interface Window {
+  limit: number
+  offset: number
+}
 
 /** Conditions on the document row `d` beyond its tenant. */
 function filterConditions(filters: SearchFilters): Filter[] {
@@ -111,12 +116,7 @@ export function createSearch(database: SqlDatabase) {
    * Score: Σ idf(t) · w·(k1+1)/(w+k1), w = title-weighted, length-normalised term frequency, each part cast to
    * double and added left to right, so both engines produce the same bits.
    */
-  async function rankedIds(
-    actor: Actor,
-    query: SearchQuery,
-    filters: Filter[],
-    window: { limit: number; offset: number },
-  ) {
+  async function ranked(actor: Actor, query: SearchQuery, filters: Filter[], window: Window) {
     const stats = await statistics(actor, query.terms)
     const { k1, b, titleWeight } = bm25
     const norm = (average: number) => ({ base: 1 - b, perToken: average > 0 ? b / average : 0 })
@@ -146,46 +146,39 @@ export function createSearch(database: SqlDatabase) {
         : sql`join lib_documents d on d.id = ${id} and d.tenant_id = ${actor.tenantId} and ${sql.join(filters, sql` and `)}`
     const order = postgres ? sql`${id} collate "C"` : id
     const { limit, offset } = window
-    const result = postgres
-      ? await sql<{ id: string; score: number }>`select ${id} as id, ${sql.join(parts, sql` + `)} as score
+    return postgres
+      ? sql`select ${id} as id, ${sql.join(parts, sql` + `)} as score
           from lib_search s ${sql.join(joins, sql` `)} ${filtered}
           where s.tokens @@ cast(${toTsquery(query)} as tsquery) and s.tenant_id = ${actor.tenantId} and ${id} <> ''
-          order by score desc, ${order} limit ${limit} offset ${offset}`.execute(db)
-      : await sql<{ id: string; score: number }>`select ${id} as id, ${sql.join(parts, sql` + `)} as score
+          order by score desc, ${order} limit ${limit} offset ${offset}`
+      : sql`select ${id} as id, ${sql.join(parts, sql` + `)} as score
           from lib_search ${sql.join(joins, sql` `)} ${filtered}
           where lib_search match ${toFts5Match(query)} and ${id} <> ''
-          order by score desc, ${order} limit ${limit} offset ${offset}`.execute(db)
-    return result.rows.map((r) => ({ id: r.id, score: Number(r.score) }))
+          order by score desc, ${order} limit ${limit} offset ${offset}`
+  }
+
+  async function rankedIds(actor: Actor, query: SearchQuery, filters: Filter[], window: Window) {
+    const result = await (await ranked(actor, query, filters, window)).execute(db)
+    return (result.rows as { id: string; score: number }[]).map((r) => ({ id: r.id, score: Number(r.score) }))
   }
 
   async function search(actor: Actor, request: SearchRequest, query: SearchQuery): Promise<SearchPage> {
     const limit = pageSize(request.limit)
     const offset = offsetOf(request)
-    const ranked = await rankedIds(actor, query, filterConditions(request), {
-      limit: limit + 1,
-      offset,
+    const inner = await ranked(actor, query, filterConditions(request), { limit: limit + 1, offset })
+    const order = database.dialect === 'postgres' ? sql`r.id collate "C"` : sql`r.id`
+    const result = await sql<Row & { score: number }>`select r.score, d.* from (${inner}) r
+      join lib_documents d on d.id = r.id order by r.score desc, ${order}`.execute(db)
+    const rows = result.rows
+    const items: SearchHit[] = rows.slice(0, limit).map((row) => {
+      const record = documentRecord(row)
+      return {
+        ...summary(record),
+        score: Number(row.score),
+        highlights: highlight(record.title, record.body, query.terms),
+      }
     })
-    const page = ranked.slice(0, limit)
-    const rows =
-      page.length === 0
-        ? []
-        : await db
-            .selectFrom('lib_documents')
-            .selectAll()
-            .where('tenant_id', '=', actor.tenantId)
-            .where(
-              'id',
-              'in',
-              page.map((r) => r.id),
-            )
-            .execute()
-    const byId = new Map(rows.map((row) => [row.id, documentRecord(row)]))
-    const items: SearchHit[] = page.flatMap(({ id, score }) => {
-      const record = byId.get(id)
-      if (!record) return []
-      return [{ ...summary(record), score, highlights: highlight(record.title, record.body, query.terms) }]
-    })
-    const next = ranked.length > limit ? encodeCursor({ at: offset + limit, id: 'offset' }) : null
+    const next = rows.length > limit ? encodeCursor({ at: offset + limit, id: 'offset' }) : null
     return { items, nextCursor: next }
   }
 
