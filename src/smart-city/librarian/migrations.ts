@@ -97,13 +97,18 @@ export const librarianDocumentsMigration: SqlMigration = {
       .addColumn('search_rowid', 'bigint')
       .addColumn('title_len', 'integer', (c) => c.notNull())
       .addColumn('body_len', 'integer', (c) => c.notNull())
-      .addPrimaryKeyConstraint('lib_postings_pk', [
-        'tenant_id',
-        'term',
-        dialect === 'sqlite' ? 'search_rowid' : 'document_id',
-      ])
+      .$call((table) =>
+        dialect === 'sqlite'
+          ? table.addPrimaryKeyConstraint('lib_postings_pk', ['tenant_id', 'term', 'search_rowid'])
+          : table,
+      )
       .modifyEnd(withoutRowid)
       .execute()
+    if (dialect === 'postgres') {
+      // The scoring columns ride in the key's index, so ranking can read a term's postings by index-only scan.
+      await sql`alter table lib_postings add constraint lib_postings_pk primary key (tenant_id, term, document_id)
+        include (tf_title, tf_body, title_len, body_len)`.execute(db)
+    }
     await db.schema
       .createTable('lib_term_stats')
       .addColumn('tenant_id', 'text', (c) => c.notNull())
