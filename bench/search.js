@@ -95,7 +95,8 @@ async function run(label, env) {
       await librarian.documents.createMany(actor, inputs)
     }
     const loadSeconds = (performance.now() - loadStarted) / 1000
-    if (database.dialect === 'postgres') await sql`vacuum analyze`.execute(database.db)
+    if (database.dialect === 'postgres')
+      await sql`vacuum analyze lib_postings, lib_search, lib_documents, lib_term_stats`.execute(database.db)
 
     const raw = (q) =>
       database.dialect === 'postgres'
