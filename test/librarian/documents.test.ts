@@ -154,6 +154,53 @@ describeOnProfiles('Librarian documents', (profile) => {
     })
   })
 
+  describe('statistics', () => {
+    it('concurrent creates, updates and deletes keep document frequencies and totals exact', async () => {
+      const writer = await signUp(node.gateway, { tenantName: 'Busy Corp' })
+      const words = ['amber', 'birch', 'cedar', 'delta', 'ember', 'fjord']
+      const text = (i: number) => words.filter((_, w) => (i >> w) & 1).join(' ') || 'plain'
+      const ids = await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          client.create(writer, { collection: 'busy', title: `Doc ${text(i)}`, body: text(i * 7) }),
+        ),
+      )
+      await Promise.all([
+        ...ids
+          .slice(0, 8)
+          .map((id, i) =>
+            client.call(writer, 'PUT', `/api/v1/documents/${id}`, { title: text(i + 3), body: text(i * 5) }),
+          ),
+        ...ids.slice(8, 14).map((id) => client.call(writer, 'DELETE', `/api/v1/documents/${id}`)),
+      ])
+      const { db } = node.infra.database
+      const counted = await db
+        .selectFrom('lib_postings')
+        .select(['term', db.fn.countAll<number>().as('n')])
+        .where('tenant_id', '=', writer.tenantId)
+        .groupBy('term')
+        .execute()
+      const stored = await db
+        .selectFrom('lib_term_stats')
+        .select(['term', 'df'])
+        .where('tenant_id', '=', writer.tenantId)
+        .execute()
+      const byTerm = (rows: { term: string; n?: unknown; df?: unknown }[]) =>
+        Object.fromEntries(rows.map((r) => [r.term, Number(r.n ?? r.df)]))
+      expect(byTerm(stored)).toEqual(byTerm(counted))
+      const totals = await db
+        .selectFrom('lib_tenant_stats')
+        .selectAll()
+        .where('tenant_id', '=', writer.tenantId)
+        .executeTakeFirstOrThrow()
+      expect(Number(totals.documents)).toBe(18)
+      const listed = await client.search(writer, 'collection=busy&limit=200')
+      expect(listed.items).toHaveLength(18)
+      expect((await client.search(writer, 'q=amber&limit=200')).items.length).toBe(
+        Number(byTerm(stored)['amber'] ?? 0),
+      )
+    })
+  })
+
   describe('tenancy', () => {
     it("another tenant's documents are 404 and never found", async () => {
       const id = await client.create(admin, {
