@@ -16,6 +16,7 @@ import { postOfficeErrors } from './smart-city/post-office/errors.js'
 import { dataStewardErrors } from './smart-city/data-steward/errors.js'
 import { fileErrors } from './smart-city/data-steward/files/errors.js'
 import { contentErrors } from './realms/business-enablement/content/errors.js'
+import { librarianErrors } from './smart-city/librarian/errors.js'
 
 /** Every error catalogue of the platform; docs/errors.md is rendered from this list and a test keeps them equal. */
 export const allErrorCatalogues: { service: string; specs: Readonly<Record<string, ErrorSpec>> }[] = [
@@ -35,6 +36,7 @@ export const allErrorCatalogues: { service: string; specs: Readonly<Record<strin
   dataStewardErrors,
   fileErrors,
   contentErrors,
+  librarianErrors,
 ]
 
 export function renderErrorsMarkdown(): string {

@@ -16,6 +16,7 @@ import { conductorMigrations, createConductorService } from './smart-city/conduc
 import { createTrafficCopService, trafficCopMigrations } from './smart-city/traffic-cop/index.js'
 import { createPostOfficeService, postOfficeMigrations } from './smart-city/post-office/index.js'
 import { createDataStewardService, dataStewardMigrations } from './smart-city/data-steward/index.js'
+import { createLibrarianService, librarianMigrations } from './smart-city/librarian/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
 import { loadPlugins } from './plugins.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
@@ -100,6 +101,7 @@ export const platformMigrations: SqlMigration[] = [
   ...conductorMigrations,
   ...postOfficeMigrations,
   ...dataStewardMigrations,
+  ...librarianMigrations,
 ]
 
 async function openInfrastructure(
@@ -227,6 +229,12 @@ export async function createPlatform(
       pubSub: infra.pubSub,
       settings: config.files,
     })
+    const librarianPart = createLibrarianService({
+      database: infra.database,
+      clock,
+      ids,
+      settings: config.librarian,
+    })
     const managed: PlatformService[] = [
       curatorPart.service,
       securityPart.service,
@@ -234,6 +242,7 @@ export async function createPlatform(
       conductorPart.service,
       postOfficePart.service,
       dataStewardPart.service,
+      librarianPart.service,
       nursePart.service,
     ]
     const cityManagerPart = createCityManagerService({ clock, logger, curator, services: managed })
@@ -255,6 +264,7 @@ export async function createPlatform(
         conductor: conductorPart.conductor,
         postOffice: postOfficePart.postOffice,
         dataSteward: dataStewardPart.dataSteward,
+        librarian: librarianPart.librarian,
       },
     }
     await loadPlugins(config.plugins, {

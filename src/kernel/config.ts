@@ -78,6 +78,7 @@ export interface PlatformConfig {
     pollMs: number
   }
   files: { maxUploadBytes: number }
+  librarian: { maxBodyBytes: number }
   logLevel: LogLevel
   nurse: { readyThresholdPercent: number }
 }
@@ -435,6 +436,13 @@ export const configVariables: ConfigVariable[] = [
       'How often each node re-checks the event outbox and waiting long polls, besides the pub/sub wake-up hints.',
   },
   {
+    name: 'SYMPHAINY_LIBRARIAN_MAX_BODY_BYTES',
+    default: '262144',
+    example: '1048576',
+    description:
+      'Largest document body the Librarian stores (UTF-8 bytes); larger bodies get 413 DOCUMENT_BODY_TOO_LARGE.',
+  },
+  {
     name: 'SYMPHAINY_CONFIG_FILE',
     default: undefined,
     example: './symphainy.json',
@@ -558,6 +566,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
       pollMs: integer('SYMPHAINY_POST_OFFICE_POLL_MS', 10, 3_600_000),
     },
     files: { maxUploadBytes: integer('SYMPHAINY_MAX_UPLOAD_BYTES', 1024, 1024 ** 4) },
+    librarian: { maxBodyBytes: integer('SYMPHAINY_LIBRARIAN_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024) },
     logLevel: (logLevels as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
     nurse: { readyThresholdPercent: integer('SYMPHAINY_READY_THRESHOLD', 0, 100) },
   }

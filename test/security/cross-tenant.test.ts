@@ -19,6 +19,7 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
   let victimSubscriptionId: string
   let victimDatasetId: string
   let victimFileId: string
+  let victimDocumentId: string
 
   beforeAll(async () => {
     node = await profile.startNode()
@@ -96,6 +97,15 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
       payload: upload.payload,
     })
     victimFileId = file.json<{ id: string }>().id
+    victimDocumentId = (
+      await post('/api/v1/documents', {
+        collection: 'victim',
+        title: 'Victim secrets',
+        body: 'the secret plan',
+        metadata: { secret: 1 },
+        tags: ['secret'],
+      })
+    ).id
     // Settle the outbox (the victim's workflow.started event) so nothing changes the victim's rows mid-sweep.
     await node.services.postOffice.dispatcher.runOnce()
   })
@@ -188,6 +198,13 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
         'GET /api/v1/files/:id': { params: { id: victimFileId } },
         'GET /api/v1/files/:id/content': { params: { id: victimFileId } },
         'DELETE /api/v1/files/:id': { params: { id: victimFileId } },
+        'GET /api/v1/documents/:id': { params: { id: victimDocumentId } },
+        'PUT /api/v1/documents/:id': {
+          params: { id: victimDocumentId },
+          body: { title: 'pwned', body: 'pwned', collection: 'pwned' },
+        },
+        'DELETE /api/v1/documents/:id': { params: { id: victimDocumentId } },
+        'GET /api/v1/documents/:id/versions': { params: { id: victimDocumentId } },
       },
       exempt: {
         'POST /api/v1/services/:name/instances':

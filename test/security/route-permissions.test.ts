@@ -39,6 +39,8 @@ interface Fixture {
   doomedDatasetId: string
   fileId: string
   doomedFileId: string
+  documentId: string
+  doomedDocumentId: string
 }
 
 interface Call {
@@ -255,6 +257,18 @@ const requests: Record<string, (f: Fixture) => Call> = {
   'GET /api/v1/files/:id': (f) => ({ url: `/api/v1/files/${f.fileId}` }),
   'GET /api/v1/files/:id/content': (f) => ({ url: `/api/v1/files/${f.fileId}/content` }),
   'DELETE /api/v1/files/:id': (f) => ({ url: `/api/v1/files/${f.doomedFileId}` }),
+  'POST /api/v1/documents': () => ({
+    url: '/api/v1/documents',
+    payload: { collection: 'route-check', title: 'Route check', body: 'text' },
+  }),
+  'GET /api/v1/documents': () => ({ url: '/api/v1/documents?q=route' }),
+  'GET /api/v1/documents/:id': (f) => ({ url: `/api/v1/documents/${f.documentId}` }),
+  'PUT /api/v1/documents/:id': (f) => ({
+    url: `/api/v1/documents/${f.documentId}`,
+    payload: { title: 'Route check again', body: 'more text' },
+  }),
+  'DELETE /api/v1/documents/:id': (f) => ({ url: `/api/v1/documents/${f.doomedDocumentId}` }),
+  'GET /api/v1/documents/:id/versions': (f) => ({ url: `/api/v1/documents/${f.documentId}/versions` }),
 }
 /** Routes that need only authentication; used for the anonymous sweep. */
 const authenticatedRequests: Record<string, () => Call> = {
@@ -410,6 +424,14 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
           payload: routeCheckUpload.payload,
         })
       ).json<{ id: string }>().id
+    const document = async () =>
+      (
+        await adminCall('POST', '/api/v1/documents', {
+          collection: 'route-check',
+          title: 'Route fixture',
+          body: 'route fixture text',
+        })
+      ).json<{ id: string }>().id
     fixture = {
       userId: candidates[1]!.account.userId,
       doomedUserId: doomed.json<{ id: string }>().id,
@@ -433,6 +455,8 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
       doomedDatasetId: await makeDataset('route-check-doomed'),
       fileId: await uploadFile(),
       doomedFileId: await uploadFile(),
+      documentId: await document(),
+      doomedDocumentId: await document(),
     }
   })
 
