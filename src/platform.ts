@@ -16,6 +16,7 @@ import { conductorMigrations, createConductorService } from './smart-city/conduc
 import { createTrafficCopService, trafficCopMigrations } from './smart-city/traffic-cop/index.js'
 import { createPostOfficeService, postOfficeMigrations } from './smart-city/post-office/index.js'
 import { createDataStewardService, dataStewardMigrations } from './smart-city/data-steward/index.js'
+import { createContentPillar } from './realms/business-enablement/content/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
 import { loadPlugins } from './plugins.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
@@ -227,6 +228,7 @@ export async function createPlatform(
       pubSub: infra.pubSub,
       settings: config.files,
     })
+    const contentPart = createContentPillar({ dataSteward: dataStewardPart.dataSteward, logger })
     const managed: PlatformService[] = [
       curatorPart.service,
       securityPart.service,
@@ -255,6 +257,7 @@ export async function createPlatform(
         conductor: conductorPart.conductor,
         postOffice: postOfficePart.postOffice,
         dataSteward: dataStewardPart.dataSteward,
+        content: contentPart.content,
       },
     }
     await loadPlugins(config.plugins, {

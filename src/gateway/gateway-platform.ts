@@ -9,6 +9,7 @@ import type { SecurityGuard } from '../smart-city/security-guard/index.js'
 import type { TrafficCop } from '../smart-city/traffic-cop/index.js'
 import type { PostOffice } from '../smart-city/post-office/index.js'
 import type { DataSteward } from '../smart-city/data-steward/index.js'
+import type { ContentPillar } from '../realms/business-enablement/content/index.js'
 
 /** What the gateway needs from the platform; `createPlatform` returns a superset of it. */
 export interface GatewayPlatform {
@@ -25,5 +26,6 @@ export interface GatewayPlatform {
     conductor: Conductor
     postOffice: PostOffice
     dataSteward: DataSteward
+    content: ContentPillar
   }
 }

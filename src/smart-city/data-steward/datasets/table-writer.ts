@@ -13,8 +13,11 @@ import { type ColumnInfo, createColumnTracker } from './columns.js'
  */
 export interface TableWriter<T> {
   readonly id: string
-  /** Resolves at once unless a chunk had to wait for the store; await it (or `createTable` does). */
-  write(row: Record<string, unknown>): Promise<void>
+  /**
+   * Answers a promise only when the row must be waited for (a chunk waits for the store, or the row is refused);
+   * otherwise undefined, so a producer pays for no await per row. Await what it answers (or `createTable` does).
+   */
+  write(row: Record<string, unknown>): Promise<void> | undefined
   /** Closes the rows; `columns` declares them (otherwise they are learnt from the rows written). */
   finish(columns?: ColumnInfo[]): Promise<T>
   abort(): Promise<void>
@@ -28,7 +31,6 @@ export interface TableWriteResult {
 
 const chunkChars = 64 * 1024
 const streamBufferBytes = 1024 * 1024
-const done = Promise.resolve()
 
 function isPlainRow(row: unknown): row is Record<string, unknown> {
   return typeof row === 'object' && row !== null && !Array.isArray(row)
@@ -98,7 +100,7 @@ export function openTableStream<T>(
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)))
       }
-      return pendingChars >= chunkChars ? flush() : done
+      return pendingChars >= chunkChars ? flush() : undefined
     },
     async finish(columns) {
       assertOpen()
