@@ -97,14 +97,14 @@ export function createContentPillar(deps: ContentPillarDeps): { content: Content
     return readText(await steward.files.open(tenantId, copybookId))
   }
 
-  async function index(ctx: TenantContext, fileId: string, datasetId: string, title: string, body: string) {
+  async function index(ctx: TenantContext, document: Parameters<TextIndexer>[1]): Promise<void> {
     if (!deps.indexText) return
     try {
-      await deps.indexText(ctx, { title, body, collection, metadata: { fileId, datasetId } })
+      await deps.indexText(ctx, document)
     } catch (error) {
       // The dataset is stored and answered; a search index that missed it is repaired by re-indexing, not by
       // failing the parse (which the client would retry into a duplicate dataset).
-      deps.logger.warn({ err: error, fileId, datasetId }, 'parsed text not indexed')
+      deps.logger.warn({ err: error, ...document.metadata }, 'parsed text not indexed')
     }
   }
 
@@ -149,7 +149,12 @@ export function createContentPillar(deps: ContentPillarDeps): { content: Content
         },
         outcome.text,
       )
-      await index(ctx, file.id, record.id, outcome.title ?? file.name, outcome.text)
+      await index(ctx, {
+        title: outcome.title ?? file.name,
+        body: outcome.text,
+        collection,
+        metadata: { fileId: file.id, datasetId: record.id },
+      })
       const text = headOf(outcome.text, answerTextChars)
       return {
         kind: 'text',
