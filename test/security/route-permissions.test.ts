@@ -255,6 +255,7 @@ const requests: Record<string, (f: Fixture) => Call> = {
   'GET /api/v1/files/:id': (f) => ({ url: `/api/v1/files/${f.fileId}` }),
   'GET /api/v1/files/:id/content': (f) => ({ url: `/api/v1/files/${f.fileId}/content` }),
   'DELETE /api/v1/files/:id': (f) => ({ url: `/api/v1/files/${f.doomedFileId}` }),
+  'POST /api/v1/content/parse': (f) => ({ url: '/api/v1/content/parse', payload: { fileId: f.fileId } }),
 }
 /** Routes that need only authentication; used for the anonymous sweep. */
 const authenticatedRequests: Record<string, () => Call> = {
