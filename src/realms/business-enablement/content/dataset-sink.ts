@@ -52,6 +52,7 @@ export function createDatasetSink(steward: DataSteward, ctx: TenantContext, file
         name: datasetName(file.fileName, file.sheets ? table.name : undefined),
         derivedFrom: [{ id: file.fileId, relation: 'parsed_from' }],
         source,
+        columnsDeclared: true,
       })
       tables.push({ writer, sheet: table.name })
       names = table.columns

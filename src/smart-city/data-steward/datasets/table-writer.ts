@@ -48,10 +48,15 @@ function serialise(row: unknown, index: number): string {
   }
 }
 
+/**
+ * With `columnsDeclared` the producer promises to pass `finish` its columns, so rows are not inspected to learn
+ * them (which costs a type check of every value); `finish` without columns then fails.
+ */
 export function openTableStream<T>(
   id: string,
   put: (body: PassThrough) => Promise<StoredFile>,
   commit: (result: TableWriteResult) => Promise<T>,
+  columnsDeclared = false,
 ): TableWriter<T> {
   const stream = new PassThrough({ highWaterMark: streamBufferBytes })
   const stored = put(stream)
@@ -61,7 +66,7 @@ export function openTableStream<T>(
     (error: unknown) => Promise.reject(error instanceof Error ? error : new Error(String(error))),
   )
   failed.catch(() => undefined)
-  const tracker = createColumnTracker()
+  const tracker = columnsDeclared ? undefined : createColumnTracker()
   let pending: string[] = []
   let pendingChars = 0
   let rowCount = 0
@@ -93,7 +98,7 @@ export function openTableStream<T>(
       try {
         assertOpen()
         const line = serialise(row, rowCount)
-        tracker.observe(row)
+        tracker?.observe(row)
         pending.push(line, '\n')
         pendingChars += line.length + 1
         rowCount++
@@ -107,7 +112,9 @@ export function openTableStream<T>(
       try {
         await flush()
         stream.end()
-        const result = { columns: columns ?? tracker.columns(), rowCount, stored: await stored }
+        const declared = columns ?? tracker?.columns()
+        if (declared === undefined) throw new Error('the columns of this table must be passed to finish')
+        const result = { columns: declared, rowCount, stored: await stored }
         state = 'finished'
         return await commit(result)
       } catch (error) {
