@@ -41,7 +41,15 @@ async function timed(run, sampleRss) {
   const cpu = process.cpuUsage(cpuBefore)
   clearInterval(timer)
   peak = Math.max(peak, process.memoryUsage.rss())
-  return { rows, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, growthMb: (peak - before) / 1024 / 1024 }
+  const mb = (bytes) => bytes / 1024 / 1024
+  return {
+    rows,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    growthMb: mb(peak - before),
+    beforeMb: mb(before),
+    peakMb: mb(peak),
+  }
 }
 
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)].toFixed(2)
@@ -111,7 +119,7 @@ try {
     const rate = (seconds) => `${(mb / seconds).toFixed(1)} MB/s`
     console.log(
       `round ${round}: wall-clock plain csv-parse ${rate(a.seconds)}, pillar (file store → parse → dataset) ${rate(b.seconds)}; ` +
-        `per CPU second ${rate(a.cpuSeconds)} vs ${rate(b.cpuSeconds)}; RSS growth during the pillar ${b.growthMb.toFixed(0)} MB`,
+        `per CPU second ${rate(a.cpuSeconds)} vs ${rate(b.cpuSeconds)}; RSS growth during the pillar ${b.growthMb.toFixed(0)} MB (${b.beforeMb.toFixed(0)} → ${b.peakMb.toFixed(0)} MB)`,
     )
   }
   console.log(

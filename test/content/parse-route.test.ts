@@ -6,9 +6,9 @@ import { createContentPillar, type TextIndexer } from '../../src/realms/business
 import { encodeEbcdic } from '../../src/realms/business-enablement/content/parsing/copybook/ebcdic.js'
 import { type Account, addUser, errorCode, signUp } from '../support/fixtures.js'
 import { describeOnProfiles } from '../support/profiles.js'
-import { csvType, filesClient, type PartSpec, xlsxType } from '../data-steward/file-support.js'
+import { csvType, docxType, filesClient, type PartSpec, xlsxType } from '../data-steward/file-support.js'
 import { putRole } from '../security/guard-support.js'
-import { buildPdf } from './parsing/support.js'
+import { buildDocx, buildPdf } from './parsing/support.js'
 
 interface ColumnView {
   name: string
@@ -208,12 +208,18 @@ describeOnProfiles('Content pillar: POST /api/v1/content/parse', (profile) => {
     expect((await preview(markdown.datasetId)).text).toBe('# Quarterly plan\n\nShip it.')
   })
 
-  it('extracts the text of a PDF', async () => {
+  it('extracts the text of a PDF and of a DOCX', async () => {
     const pdf = buildPdf([['Invoice 42'], ['Total due']], 'Invoice')
     const body = parsed(await parseFile(await uploadOne('invoice.pdf', 'application/pdf', pdf)))
     expect(body).toMatchObject({ kind: 'text', parsingType: 'pdf', pages: 2, title: 'Invoice' })
     expect(body.text).toContain('Invoice 42')
     expect(body.text).toContain('Total due')
+
+    const docx = buildDocx(['Minutes of the meeting', 'Budget approved.'])
+    const word = parsed(await parseFile(await uploadOne('minutes.docx', docxType, docx)))
+    expect(word).toMatchObject({ kind: 'text', parsingType: 'docx', textTruncated: false })
+    expect(word.text).toContain('Minutes of the meeting')
+    expect(word.text).toContain('Budget approved.')
   })
 
   it('decodes EBCDIC records with the copybook uploaded alongside', async () => {
