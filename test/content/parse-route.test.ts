@@ -126,6 +126,16 @@ describeOnProfiles('Content pillar: POST /api/v1/content/parse', (profile) => {
     })
   })
 
+  it('keeps a column named __proto__ as data', async () => {
+    const fileId = await uploadOne('proto.csv', csvType, '__proto__,a\nx,1\n')
+    const body = parsed(await parseFile(fileId))
+    expect(body.columns?.map((c) => c.name)).toEqual(['__proto__', 'a'])
+    const rows = (await preview(body.datasetId)).rows
+    expect(rows).toHaveLength(1)
+    expect(Object.getOwnPropertyDescriptor(rows[0], '__proto__')?.value).toBe('x')
+    expect(rows[0]?.['a']).toBe(1)
+  })
+
   it('lists the parsed dataset downstream of the file in its lineage', async () => {
     const fileId = await uploadOne('lineage.csv', csvType, 'a\n1\n')
     const { datasetId } = parsed(await parseFile(fileId))

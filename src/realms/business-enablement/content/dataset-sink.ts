@@ -31,6 +31,25 @@ export function datasetName(fileName: string, sheet?: string): string {
   return [...name].slice(0, maxDatasetName).join('') || 'dataset'
 }
 
+function rowOf(names: string[], values: unknown[]): Record<string, unknown> {
+  const row: Record<string, unknown> = {}
+  for (let i = 0; i < names.length; i++) row[names[i]!] = values[i]
+  return row
+}
+
+/** For a column named `__proto__`, which plain assignment would take for the prototype and drop. */
+function definedRowOf(names: string[], values: unknown[]): Record<string, unknown> {
+  const row: Record<string, unknown> = {}
+  for (let i = 0; i < names.length; i++)
+    Object.defineProperty(row, names[i]!, {
+      value: values[i],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  return row
+}
+
 /**
  * A parser's tables streamed into table datasets, one per table. Rows become objects keyed by the column names
  * and go straight into the steward's writer, which is awaited only when it asks to be (backpressure). Writers are
@@ -39,6 +58,7 @@ export function datasetName(fileName: string, sheet?: string): string {
 export function createDatasetSink(steward: DataSteward, ctx: TenantContext, file: ParsedFile) {
   const tables: OpenTable[] = []
   let names: string[] = []
+  let toRow = rowOf
   let writer: DatasetWriter | undefined
 
   const sink: TableSink = {
@@ -56,11 +76,10 @@ export function createDatasetSink(steward: DataSteward, ctx: TenantContext, file
       })
       tables.push({ writer, sheet: table.name })
       names = table.columns
+      toRow = names.includes('__proto__') ? definedRowOf : rowOf
     },
     row(values) {
-      const row: Record<string, unknown> = {}
-      for (let i = 0; i < names.length; i++) row[names[i]!] = values[i]
-      return writer!.write(row)
+      return writer!.write(toRow(names, values))
     },
     endTable(result) {
       const table = tables[tables.length - 1]!
