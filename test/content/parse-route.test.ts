@@ -381,4 +381,18 @@ describeOnProfiles('Content pillar: POST /api/v1/content/parse', (profile) => {
     await content.parse(ctx, { fileId: await uploadOne('table.csv', csvType, 'a\n1\n') })
     expect(calls).toHaveLength(1)
   })
+
+  it('keeps the text dataset when indexing fails', async () => {
+    const { content } = createContentPillar({
+      dataSteward: node.services.dataSteward,
+      logger: node.logger,
+      indexText: () => Promise.reject(new Error('search is down')),
+    })
+    const ctx = { tenantId: owner.tenantId, userId: owner.userId }
+    const result = await content.parse(ctx, {
+      fileId: await uploadOne('down.txt', 'text/plain', 'still here\n'),
+    })
+    expect(result).toMatchObject({ kind: 'text', text: 'still here\n' })
+    expect((await preview(result.datasetId)).text).toBe('still here')
+  })
 })
