@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'csv-parse'
 import { parseFile } from '../dist/realms/business-enablement/content/parsing/index.js'
+import { writeBenchCsv } from './csv-fixture.js'
 
 const sizeMb = Number(process.env.SIZE_MB ?? 100)
 const rounds = Number(process.env.ROUNDS ?? 3)
@@ -15,29 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'symphainy-bench-csv-'))
 const csvPath = join(dir, 'data.csv')
 const outPath = join(dir, 'rows.jsonl')
 
-async function generate() {
-  const out = createWriteStream(csvPath)
-  out.write('id,customer,amount,active,ordered,code,note\n')
-  const target = sizeMb * 1024 * 1024
-  let written = 0
-  let id = 0
-  let seed = 42
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
-  while (written < target) {
-    let chunk = ''
-    for (let i = 0; i < 1000; i++) {
-      id++
-      const r = random()
-      const day = String(1 + Math.floor(r * 28)).padStart(2, '0')
-      const note = r < 0.1 ? `"said ""hi"", then left"` : r < 0.2 ? '' : `note ${Math.floor(r * 1e6)}`
-      chunk += `${id},Customer ${Math.floor(r * 50000)},${(r * 10000).toFixed(2)},${r < 0.5},2024-03-${day},${String(Math.floor(r * 1e5)).padStart(6, '0')},${note}\n`
-    }
-    written += Buffer.byteLength(chunk)
-    if (!out.write(chunk)) await once(out, 'drain')
-  }
-  out.end()
-  await once(out, 'finish')
-}
+const generate = () => writeBenchCsv(csvPath, sizeMb)
 
 async function plain() {
   let rows = 0

@@ -17,6 +17,7 @@ import { createTrafficCopService, trafficCopMigrations } from './smart-city/traf
 import { createPostOfficeService, postOfficeMigrations } from './smart-city/post-office/index.js'
 import { createDataStewardService, dataStewardMigrations } from './smart-city/data-steward/index.js'
 import { createLibrarianService, librarianMigrations } from './smart-city/librarian/index.js'
+import { createContentPillar } from './realms/business-enablement/content/index.js'
 import { buildGateway, type Gateway } from './gateway/build-gateway.js'
 import { loadPlugins } from './plugins.js'
 import type { GatewayPlatform } from './gateway/gateway-platform.js'
@@ -235,6 +236,15 @@ export async function createPlatform(
       ids,
       settings: config.librarian,
     })
+    const contentPart = createContentPillar({
+      dataSteward: dataStewardPart.dataSteward,
+      logger,
+      // A parsed text longer than a Librarian document may be is indexed by its beginning.
+      indexText: async (context, document) => {
+        const body = clipUtf8(document.body, config.librarian.maxBodyBytes)
+        await librarianPart.librarian.documents.create(context, { ...document, body })
+      },
+    })
     const managed: PlatformService[] = [
       curatorPart.service,
       securityPart.service,
@@ -265,6 +275,7 @@ export async function createPlatform(
         postOffice: postOfficePart.postOffice,
         dataSteward: dataStewardPart.dataSteward,
         librarian: librarianPart.librarian,
+        content: contentPart.content,
       },
     }
     await loadPlugins(config.plugins, {
@@ -299,4 +310,12 @@ export async function createPlatform(
     await closeInfrastructure(infra).catch(() => undefined)
     throw error
   }
+}
+
+function clipUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text
+  return Buffer.from(text)
+    .subarray(0, maxBytes)
+    .toString()
+    .replace(/\uFFFD$/, '')
 }

@@ -14,6 +14,7 @@ import { trafficCopRoutes } from '../smart-city/traffic-cop/routes.js'
 import { postOfficeRoutes } from '../smart-city/post-office/routes.js'
 import { dataStewardRoutes } from '../smart-city/data-steward/routes.js'
 import { librarianRoutes } from '../smart-city/librarian/routes.js'
+import { contentRoutes } from '../realms/business-enablement/content/routes.js'
 import { installAdmission } from './admission.js'
 import { requireSecurityDeclarations } from './authentication.js'
 import { installErrorHandling } from './error-handling.js'
@@ -98,6 +99,7 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
   await app.register(postOfficeRoutes(platform.services.postOffice))
   await app.register(dataStewardRoutes(platform.services.dataSteward))
   await app.register(librarianRoutes(platform.services.librarian))
+  await app.register(contentRoutes(platform.services.content))
   await app.register(nurseRoutes(nurse))
   await app.register(curatorRoutes(curator))
   await app.register(cityManagerRoutes(cityManager))

@@ -10,6 +10,7 @@ import type { TrafficCop } from '../smart-city/traffic-cop/index.js'
 import type { PostOffice } from '../smart-city/post-office/index.js'
 import type { DataSteward } from '../smart-city/data-steward/index.js'
 import type { Librarian } from '../smart-city/librarian/index.js'
+import type { ContentPillar } from '../realms/business-enablement/content/index.js'
 
 /** What the gateway needs from the platform; `createPlatform` returns a superset of it. */
 export interface GatewayPlatform {
@@ -27,5 +28,6 @@ export interface GatewayPlatform {
     postOffice: PostOffice
     dataSteward: DataSteward
     librarian: Librarian
+    content: ContentPillar
   }
 }

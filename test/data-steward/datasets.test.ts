@@ -85,6 +85,37 @@ describeOnProfiles('Data Steward datasets', (profile) => {
     await expect(writer.write({ a: 1 })).rejects.toMatchObject({ code: 'DATASET_WRITER_CLOSED' })
   })
 
+  it('answers no promise for a row that need not be waited for', async () => {
+    const writer = await node.services.dataSteward.datasets.openTable(ctx(), {
+      name: 'quick',
+      derivedFrom: [],
+    })
+    expect(writer.write({ a: 1 })).toBeUndefined()
+    await writer.abort()
+  })
+
+  it('with columnsDeclared stores the columns given to finish and needs them', async () => {
+    const datasets = node.services.dataSteward.datasets
+    const declared = [{ name: 'v', type: 'json' as const, nullable: false }]
+    const writer = await datasets.openTable(ctx(), {
+      name: 'declared',
+      derivedFrom: [],
+      columnsDeclared: true,
+    })
+    await writer.write({ v: 1 })
+    await writer.write({ v: 'one' })
+    expect((await writer.finish(declared)).columns).toEqual(declared)
+
+    const undeclared = await datasets.openTable(ctx(), {
+      name: 'undeclared',
+      derivedFrom: [],
+      columnsDeclared: true,
+    })
+    await undeclared.write({ v: 1 })
+    await expect(undeclared.finish()).rejects.toThrow('columns')
+    expect((await steward.call(owner, 'GET', `/api/v1/datasets/${undeclared.id}`)).statusCode).toBe(404)
+  })
+
   it('an aborted writer leaves no blob and no record; a finished one cannot be finished twice', async () => {
     const datasets = node.services.dataSteward.datasets
     const aborted = await datasets.openTable(ctx(), { name: 'aborted', derivedFrom: [] })

@@ -233,6 +233,22 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
     expect(result.victimChanged).toBe(false)
   })
 
+  it("B cannot parse A's file by naming its id in a body (404, no dataset made on either side)", async () => {
+    const datasets = async (auth: Record<string, string>) =>
+      (await node.gateway.inject({ method: 'GET', url: '/api/v1/datasets', headers: auth })).body
+    const [victimBefore, attackerBefore] = [await datasets(victim.auth), await datasets(attacker.auth)]
+    const response = await node.gateway.inject({
+      method: 'POST',
+      url: '/api/v1/content/parse',
+      headers: attacker.auth,
+      payload: { fileId: victimFileId },
+    })
+    expect(response.statusCode).toBe(404)
+    expect(response.body).not.toContain(victim.tenantId)
+    expect(await datasets(victim.auth)).toBe(victimBefore)
+    expect(await datasets(attacker.auth)).toBe(attackerBefore)
+  })
+
   it('fails loudly when an id-bearing route has no sweep case', async () => {
     const result = await crossTenantSweep({
       gateway: node.gateway,

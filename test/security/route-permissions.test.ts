@@ -269,6 +269,7 @@ const requests: Record<string, (f: Fixture) => Call> = {
   }),
   'DELETE /api/v1/documents/:id': (f) => ({ url: `/api/v1/documents/${f.doomedDocumentId}` }),
   'GET /api/v1/documents/:id/versions': (f) => ({ url: `/api/v1/documents/${f.documentId}/versions` }),
+  'POST /api/v1/content/parse': (f) => ({ url: '/api/v1/content/parse', payload: { fileId: f.fileId } }),
 }
 /** Routes that need only authentication; used for the anonymous sweep. */
 const authenticatedRequests: Record<string, () => Call> = {

@@ -20,6 +20,8 @@ export interface NewDataset {
   derivedFrom: (string | LineageSource)[]
   /** The parsed file; also recorded as lineage (`parsed_from`) when `derivedFrom` does not name it. */
   source?: DatasetSource
+  /** The producer passes its columns to `finish` (a parser knows them); rows are then not inspected for them. */
+  columnsDeclared?: boolean
 }
 
 export type DatasetWriter = TableWriter<DatasetRecord>
@@ -110,6 +112,7 @@ export function createDatasets(deps: DataStewardDeps, lineage: Lineage) {
             { ...record, columns: result.columns, rowCount: result.rowCount, sizeBytes: result.stored.size },
             sources,
           ),
+        input.columnsDeclared === true,
       )
     },
 

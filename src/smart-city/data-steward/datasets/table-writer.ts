@@ -13,8 +13,11 @@ import { type ColumnInfo, createColumnTracker } from './columns.js'
  */
 export interface TableWriter<T> {
   readonly id: string
-  /** Resolves at once unless a chunk had to wait for the store; await it (or `createTable` does). */
-  write(row: Record<string, unknown>): Promise<void>
+  /**
+   * Answers a promise only when the row must be waited for (a chunk waits for the store, or the row is refused);
+   * otherwise undefined, so a producer pays for no await per row. Await what it answers (or `createTable` does).
+   */
+  write(row: Record<string, unknown>): Promise<void> | undefined
   /** Closes the rows; `columns` declares them (otherwise they are learnt from the rows written). */
   finish(columns?: ColumnInfo[]): Promise<T>
   abort(): Promise<void>
@@ -28,7 +31,6 @@ export interface TableWriteResult {
 
 const chunkChars = 64 * 1024
 const streamBufferBytes = 1024 * 1024
-const done = Promise.resolve()
 
 function isPlainRow(row: unknown): row is Record<string, unknown> {
   return typeof row === 'object' && row !== null && !Array.isArray(row)
@@ -46,10 +48,15 @@ function serialise(row: unknown, index: number): string {
   }
 }
 
+/**
+ * With `columnsDeclared` the producer promises to pass `finish` its columns, so rows are not inspected to learn
+ * them (which costs a type check of every value); `finish` without columns then fails.
+ */
 export function openTableStream<T>(
   id: string,
   put: (body: PassThrough) => Promise<StoredFile>,
   commit: (result: TableWriteResult) => Promise<T>,
+  columnsDeclared = false,
 ): TableWriter<T> {
   const stream = new PassThrough({ highWaterMark: streamBufferBytes })
   const stored = put(stream)
@@ -59,7 +66,7 @@ export function openTableStream<T>(
     (error: unknown) => Promise.reject(error instanceof Error ? error : new Error(String(error))),
   )
   failed.catch(() => undefined)
-  const tracker = createColumnTracker()
+  const tracker = columnsDeclared ? undefined : createColumnTracker()
   let pending: string[] = []
   let pendingChars = 0
   let rowCount = 0
@@ -91,21 +98,23 @@ export function openTableStream<T>(
       try {
         assertOpen()
         const line = serialise(row, rowCount)
-        tracker.observe(row)
+        tracker?.observe(row)
         pending.push(line, '\n')
         pendingChars += line.length + 1
         rowCount++
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)))
       }
-      return pendingChars >= chunkChars ? flush() : done
+      return pendingChars >= chunkChars ? flush() : undefined
     },
     async finish(columns) {
       assertOpen()
       try {
         await flush()
         stream.end()
-        const result = { columns: columns ?? tracker.columns(), rowCount, stored: await stored }
+        const declared = columns ?? tracker?.columns()
+        if (declared === undefined) throw new Error('the columns of this table must be passed to finish')
+        const result = { columns: declared, rowCount, stored: await stored }
         state = 'finished'
         return await commit(result)
       } catch (error) {
