@@ -51,4 +51,35 @@ describeOnProfiles('Conductor group commit of in-process completions', (profile)
       expect(history.at(-1)?.type).toBe('workflow.completed')
     }
   })
+
+  it('completes tasks of several executions in one unit; a finished task is left as it is', async () => {
+    const { conductor } = h.node.services
+    const remote = `group.remote${process.pid}`
+    const name = uniqueWorkflow('group-many')
+    await h.define({
+      name,
+      steps: [
+        { id: 'a', type: 'task', task: remote, input: '{ "n": input.n }' },
+        { id: 'b', type: 'task', task: remote, input: '{ "n": steps.a.output.n }' },
+      ],
+    })
+    const started = await Promise.all([1, 2, 3].map((n) => h.start(name, { input: { n } })))
+    const claimed = await conductor.tasks.claim({ types: [remote], workerId: 'w', leaseMs: 60_000, max: 10 })
+    expect(claimed).toHaveLength(3)
+    const byExecution = new Map(claimed.map((task) => [task.execution_id, task.id]))
+    await conductor.tasks.complete(byExecution.get(started[0]!.id)!, { n: 'first' })
+    await conductor.tasks.completeMany([
+      ...claimed.map((task) => ({ id: task.id, output: { n: `${task.id}-batch` } })),
+      { id: claimed[1]!.id, output: { n: 'duplicate' } },
+    ])
+    const next = await conductor.tasks.claim({ types: [remote], workerId: 'w', leaseMs: 60_000, max: 10 })
+    const inputs = new Map(next.map((task) => [task.execution_id, JSON.parse(task.input) as unknown]))
+    expect(inputs.get(started[0]!.id)).toEqual({ n: 'first' })
+    expect(inputs.get(started[1]!.id)).toEqual({ n: `${byExecution.get(started[1]!.id)}-batch` })
+    expect(inputs.get(started[2]!.id)).toEqual({ n: `${byExecution.get(started[2]!.id)}-batch` })
+    for (const execution of started) {
+      const history = await h.history(execution.id)
+      expect(history.filter((e) => e.type === 'step.completed').map((e) => e.stepId)).toEqual(['a'])
+    }
+  })
 })

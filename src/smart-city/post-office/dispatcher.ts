@@ -214,7 +214,8 @@ export function createDispatcher(
       const routed = await route()
       const due = await claimDue()
       await Promise.all(due.map((row) => attempt(row)))
-      if (routed === 0 && due.length === 0) return
+      // Short batches mean both queues were drained; whatever commits later kicks a pass of its own.
+      if (routed < batchSize && due.length < batchSize) return
     }
   }
 

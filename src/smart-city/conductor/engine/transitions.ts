@@ -231,33 +231,34 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
   }
 
   /**
-   * Writes the plans' rows. On PostgreSQL in one round trip whatever their number: history and new tasks ride
-   * along with the executions' update as data-modifying CTEs, and the update takes its rows from a VALUES list.
-   * On SQLite, where a statement costs no round trip, row by row.
+   * Writes the plans' rows in three statements at most, whatever their number: the executions' update takes its
+   * rows from a VALUES list. On PostgreSQL it is one round trip, history and new tasks riding along as
+   * data-modifying CTEs (SQLite has none, so there they are statements of their own).
    */
   async function writePlans(unit: Unit, plans: WritePlan[]): Promise<void> {
     const history = plans.flatMap((plan) => plan.history)
     const tasks = plans.flatMap((plan) => plan.tasks)
-    if (!postgres) {
+    const ctes = []
+    if (postgres) {
+      if (history.length > 0) ctes.push(sql`h as (${unit.trx.insertInto('cd_history').values(history)})`)
+      if (tasks.length > 0) ctes.push(sql`t as (${unit.trx.insertInto('cd_tasks').values(tasks)})`)
+    } else {
       if (history.length > 0) await unit.trx.insertInto('cd_history').values(history).execute()
       if (tasks.length > 0) await unit.trx.insertInto('cd_tasks').values(tasks).execute()
-      for (const { row, update } of plans)
-        await unit.trx.updateTable('cd_executions').set(update).where('id', '=', row.id).execute()
-      return
     }
-    const ctes = []
-    if (history.length > 0) ctes.push(sql`h as (${unit.trx.insertInto('cd_history').values(history)})`)
-    if (tasks.length > 0) ctes.push(sql`t as (${unit.trx.insertInto('cd_tasks').values(tasks)})`)
+    // PostgreSQL types a VALUES list by its first row, so its numbers are cast; SQLite takes them as they come.
+    const big = postgres ? sql`::bigint` : sql``
     const values = plans.map(
       ({ row, update: u }) =>
-        sql`(${row.id}, ${u.status}, ${u.state}, ${u.output}, ${u.error}, ${u.deadline_at}::bigint, ${u.wake_at}::bigint, ${u.seq}::bigint, ${u.updated_at}::bigint, ${u.ended_at}::bigint)`,
+        sql`(${row.id}, ${u.status}, ${u.state}, ${u.output}, ${u.error}, ${u.deadline_at}${big}, ${u.wake_at}${big}, ${u.seq}${big}, ${u.updated_at}${big}, ${u.ended_at}${big})`,
     )
-    await sql`${ctes.length > 0 ? sql`with ${sql.join(ctes)} ` : sql``}update cd_executions as e set
+    ctes.unshift(
+      sql`v(id, status, state, output, error, deadline_at, wake_at, seq, updated_at, ended_at) as (values ${sql.join(values)})`,
+    )
+    await sql`with ${sql.join(ctes)} update cd_executions set
         status = v.status, state = v.state, output = v.output, error = v.error, deadline_at = v.deadline_at,
         wake_at = v.wake_at, seq = v.seq, updated_at = v.updated_at, ended_at = v.ended_at
-      from (values ${sql.join(values)})
-        as v(id, status, state, output, error, deadline_at, wake_at, seq, updated_at, ended_at)
-      where e.id = v.id`.execute(unit.trx)
+      from v where cd_executions.id = v.id`.execute(unit.trx)
   }
 
   /** What follows a plan's writes: status events, wake-ups, effects other than new tasks, the parent's wake-up. */

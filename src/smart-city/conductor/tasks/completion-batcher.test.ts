@@ -9,7 +9,7 @@ function gate() {
 }
 
 describe('completion batcher', () => {
-  it('sends a lone completion at once and groups those arriving while a batch is written', async () => {
+  it('sends the completions of one turn together, and groups those arriving while a batch is written', async () => {
     const batches: string[][] = []
     const first = gate()
     const batcher = createCompletionBatcher(
@@ -19,22 +19,29 @@ describe('completion batcher', () => {
           if (batches.length === 1) await first.opened
         },
         one: () => Promise.reject(new Error('not expected')),
+        batchFailed: () => undefined,
       },
       { maxBatch: 3, maxInFlight: 1 },
     )
-    const done = [batcher.complete('a', 1)]
-    expect(batches).toEqual([['a']])
-    for (const id of ['b', 'c', 'd', 'e']) done.push(batcher.complete(id, id))
+    const done = [batcher.complete('a', 1), batcher.complete('b', 2)]
+    expect(batches).toEqual([])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(batches).toEqual([['a', 'b']])
+    for (const id of ['c', 'd', 'e', 'f']) done.push(batcher.complete(id, id))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(batches).toHaveLength(1)
     first.open()
     await Promise.all(done)
-    expect(batches).toEqual([['a'], ['b', 'c', 'd'], ['e']])
+    expect(batches).toEqual([['a', 'b'], ['c', 'd', 'e'], ['f']])
   })
 
   it('retries a failed batch one by one, so each caller learns its own outcome', async () => {
     const singles: Completion[] = []
+    const failures: [string, number][] = []
     const batcher = createCompletionBatcher(
       {
         many: () => Promise.reject(new Error('the batch failed')),
+        batchFailed: (error, size) => failures.push([(error as Error).message, size]),
         one: async (item) => {
           singles.push(item)
           if (item.id === 'bad') throw new Error('bad completion')
@@ -48,6 +55,7 @@ describe('completion batcher', () => {
       batcher.complete('fine', 3),
     ])
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(failures).toEqual([['the batch failed', 3]])
     expect(singles.map((item) => [item.id, item.output])).toEqual([
       ['good', 1],
       ['bad', 2],
@@ -66,6 +74,7 @@ describe('completion batcher', () => {
           inFlight--
         },
         one: () => Promise.resolve(),
+        batchFailed: () => undefined,
       },
       { maxBatch: 1, maxInFlight: 2 },
     )

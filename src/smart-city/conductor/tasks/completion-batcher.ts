@@ -1,9 +1,10 @@
 import type { Completion } from './tasks.js'
 
 /**
- * Group commit for the in-process handlers' completions. A completion that finds no batch being written goes at
- * once; completions that arrive while batches are being written wait and go together in the next one, so under load
- * one transaction carries many step transitions and alone a completion waits for nothing. A batch that fails is
+ * Group commit for the in-process handlers' completions. Completions go at the end of the current turn of the event
+ * loop, together with every other completion of that turn; those that arrive while batches are being written wait
+ * and go together in the next one. So under load one transaction carries many step transitions, and alone a
+ * completion waits for nothing but the end of its turn. A batch that fails is
  * retried one completion at a time, so one bad completion cannot hold the others back; each caller learns its own
  * completion's fate.
  */
@@ -15,6 +16,8 @@ interface Waiting extends Completion {
 export interface CompletionWriters {
   many(items: readonly Completion[]): Promise<void>
   one(item: Completion): Promise<void>
+  /** Told when a batch failed and is being retried one by one. */
+  batchFailed(error: unknown, size: number): void
 }
 
 export function createCompletionBatcher(
@@ -23,6 +26,16 @@ export function createCompletionBatcher(
 ) {
   const waiting: Waiting[] = []
   let inFlight = 0
+  let scheduled = false
+
+  function schedule(): void {
+    if (scheduled) return
+    scheduled = true
+    setImmediate(() => {
+      scheduled = false
+      flush()
+    })
+  }
 
   function flush(): void {
     while (inFlight < limits.maxInFlight && waiting.length > 0) {
@@ -39,7 +52,8 @@ export function createCompletionBatcher(
     try {
       await writers.many(batch)
       for (const item of batch) item.resolve()
-    } catch {
+    } catch (error) {
+      writers.batchFailed(error, batch.length)
       await Promise.all(
         batch.map((item) =>
           writers.one(item).then(
@@ -55,7 +69,7 @@ export function createCompletionBatcher(
     complete(id: string, output: unknown): Promise<void> {
       return new Promise<void>((resolve, reject) => {
         waiting.push({ id, output, resolve, reject })
-        flush()
+        schedule()
       })
     },
   }

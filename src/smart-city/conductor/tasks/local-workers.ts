@@ -49,6 +49,8 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     {
       many: (items) => queue.completeMany(items),
       one: async (item) => void (await queue.complete(item.id, item.output)),
+      batchFailed: (error, size) =>
+        deps.logger.warn({ err: error, size }, 'a batch of task completions failed; completing one by one'),
     },
     completionBatch,
   )

@@ -199,34 +199,13 @@ export function createTaskQueue(deps: ConductorDeps, runner: TransitionRunner, i
 
   /** Marks the open ones among these tasks completed with their outputs; answers them as they now are. */
   async function finishOpen(unit: Unit, outputs: Map<string, string>): Promise<TasksTable[]> {
-    const set = {
-      status: 'completed',
-      error: null,
-      claimable_at: null,
-      lease_expires_at: null,
-      updated_at: unit.now,
-      completed_at: unit.now,
-    }
-    if (!postgres) {
-      const finished: TasksTable[] = []
-      for (const [id, output] of outputs) {
-        const task = await unit.trx
-          .updateTable('cd_tasks')
-          .set({ ...set, output })
-          .where('id', '=', id)
-          .where('status', 'in', ['queued', 'leased'])
-          .returningAll()
-          .executeTakeFirst()
-        if (task) finished.push(task)
-      }
-      return finished
-    }
+    // SQLite's RETURNING takes no `table.*`, and there `*` is the updated table's columns only.
     const values = [...outputs].map(([id, output]) => sql`(${id}, ${output})`)
     const { rows } = await sql<TasksTable>`with v(id, output) as (values ${sql.join(values)})
-      update cd_tasks as t set status = ${set.status}, output = v.output, error = null, claimable_at = null,
+      update cd_tasks set status = 'completed', output = v.output, error = null, claimable_at = null,
         lease_expires_at = null, updated_at = ${unit.now}, completed_at = ${unit.now}
-      from v where t.id = v.id and t.status in ('queued', 'leased')
-      returning t.*`.execute(unit.trx)
+      from v where cd_tasks.id = v.id and cd_tasks.status in ('queued', 'leased')
+      returning ${postgres ? sql`cd_tasks.*` : sql`*`}`.execute(unit.trx)
     return rows
   }
 
