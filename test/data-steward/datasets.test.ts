@@ -116,6 +116,44 @@ describeOnProfiles('Data Steward datasets', (profile) => {
     expect((await steward.call(owner, 'GET', `/api/v1/datasets/${undeclared.id}`)).statusCode).toBe(404)
   })
 
+  it('keys JSON values by the column names it was opened with, as an object of those names would be', async () => {
+    const datasets = node.services.dataSteward.datasets
+    const columns = [
+      { name: 'a', type: 'json' as const, nullable: true },
+      { name: '__proto__', type: 'string' as const, nullable: false },
+    ]
+    const writer = await datasets.openTable(ctx(), {
+      name: 'json values',
+      derivedFrom: [],
+      columnNames: ['a', '__proto__', 'a'],
+    })
+    expect(writer.writeJsonValues(['1', '"x"', '2'])).toBeUndefined()
+    await writer.writeJsonValues(['1', '"y\\n"'])
+    await writer.writeJsonValues(['{"n":[true,null]}', '"z"', '"last"'])
+    const record = await writer.finish(columns)
+    expect(record).toMatchObject({ rowCount: 3, columns })
+    const back: Record<string, unknown>[] = []
+    for await (const row of await datasets.readRows(owner.tenantId, record.id)) back.push(row)
+    expect(back.map((row) => Object.entries(row))).toEqual([
+      [
+        ['a', 2],
+        ['__proto__', 'x'],
+      ],
+      [
+        ['a', null],
+        ['__proto__', 'y\n'],
+      ],
+      [
+        ['a', 'last'],
+        ['__proto__', 'z'],
+      ],
+    ])
+
+    const unnamed = await datasets.openTable(ctx(), { name: 'no names', derivedFrom: [] })
+    await expect(unnamed.writeJsonValues(['1'])).rejects.toThrow('columnNames')
+    await unnamed.abort()
+  })
+
   it('an aborted writer leaves no blob and no record; a finished one cannot be finished twice', async () => {
     const datasets = node.services.dataSteward.datasets
     const aborted = await datasets.openTable(ctx(), { name: 'aborted', derivedFrom: [] })

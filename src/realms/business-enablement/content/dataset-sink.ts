@@ -52,8 +52,9 @@ function definedRowOf(names: string[], values: unknown[]): Record<string, unknow
 
 /**
  * A parser's tables streamed into table datasets, one per table. Rows become objects keyed by the column names
- * and go straight into the steward's writer, which is awaited only when it asks to be (backpressure). Writers are
- * finished only by `commit`, after the whole file parsed, so a failure anywhere (`abort`) leaves no dataset.
+ * (or, from text formats, go as JSON values aligned to the names, which the writer keys itself) and go straight
+ * into the steward's writer, which is awaited only when it asks to be (backpressure). Writers are finished only
+ * by `commit`, after the whole file parsed, so a failure anywhere (`abort`) leaves no dataset.
  */
 export function createDatasetSink(steward: DataSteward, ctx: TenantContext, file: ParsedFile) {
   const tables: OpenTable[] = []
@@ -73,6 +74,7 @@ export function createDatasetSink(steward: DataSteward, ctx: TenantContext, file
         derivedFrom: [{ id: file.fileId, relation: 'parsed_from' }],
         source,
         columnsDeclared: true,
+        columnNames: table.columns,
       })
       tables.push({ writer, sheet: table.name })
       names = table.columns
@@ -80,6 +82,9 @@ export function createDatasetSink(steward: DataSteward, ctx: TenantContext, file
     },
     row(values) {
       return writer!.write(toRow(names, values))
+    },
+    jsonRow(jsonValues) {
+      return writer!.writeJsonValues(jsonValues)
     },
     endTable(result) {
       const table = tables[tables.length - 1]!

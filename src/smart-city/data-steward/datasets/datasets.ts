@@ -22,6 +22,8 @@ export interface NewDataset {
   source?: DatasetSource
   /** The producer passes its columns to `finish` (a parser knows them); rows are then not inspected for them. */
   columnsDeclared?: boolean
+  /** The column names in order: rows may then be written as JSON values aligned to them (`writeJsonValues`). */
+  columnNames?: readonly string[]
 }
 
 export type DatasetWriter = TableWriter<DatasetRecord>
@@ -112,7 +114,7 @@ export function createDatasets(deps: DataStewardDeps, lineage: Lineage) {
             { ...record, columns: result.columns, rowCount: result.rowCount, sizeBytes: result.stored.size },
             sources,
           ),
-        input.columnsDeclared === true,
+        { columnsDeclared: input.columnsDeclared === true, columnNames: input.columnNames },
       )
     },
 

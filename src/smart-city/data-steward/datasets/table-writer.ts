@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream'
 import type { StoredFile } from '../../../ports/file-store.js'
 import { dataStewardErrors } from '../errors.js'
 import { type ColumnInfo, createColumnTracker } from './columns.js'
+import { jsonValuesLine } from './row-lines.js'
 
 /**
  * A streaming writer of one table dataset's rows. Rows are serialised to JSON lines, gathered into chunks of about
@@ -18,6 +19,12 @@ export interface TableWriter<T> {
    * otherwise undefined, so a producer pays for no await per row. Await what it answers (or `createTable` does).
    */
   write(row: Record<string, unknown>): Promise<void> | undefined
+  /**
+   * Writes a row given as values aligned to the `columnNames` the writer was opened with, each already written
+   * as JSON text, which the producer vouches for (they are not checked); stored as the object keyed by those
+   * names (a missing value is null). Answers as `write` does; fails without `columnNames`.
+   */
+  writeJsonValues(jsonValues: readonly string[]): Promise<void> | undefined
   /** Closes the rows; `columns` declares them (otherwise they are learnt from the rows written). */
   finish(columns?: ColumnInfo[]): Promise<T>
   abort(): Promise<void>
@@ -29,7 +36,7 @@ export interface TableWriteResult {
   stored: StoredFile
 }
 
-const chunkChars = 64 * 1024
+const chunkChars = 256 * 1024
 const streamBufferBytes = 1024 * 1024
 
 function isPlainRow(row: unknown): row is Record<string, unknown> {
@@ -48,16 +55,23 @@ function serialise(row: unknown, index: number): string {
   }
 }
 
-/**
- * With `columnsDeclared` the producer promises to pass `finish` its columns, so rows are not inspected to learn
- * them (which costs a type check of every value); `finish` without columns then fails.
- */
+export interface TableStreamOptions {
+  /**
+   * The producer promises to pass `finish` its columns, so rows are not inspected to learn them (which costs a
+   * type check of every value); `finish` without columns then fails.
+   */
+  columnsDeclared?: boolean
+  /** The rows' keys in order, for `writeJsonValues`; implies `columnsDeclared`. */
+  columnNames?: readonly string[]
+}
+
 export function openTableStream<T>(
   id: string,
   put: (body: PassThrough) => Promise<StoredFile>,
   commit: (result: TableWriteResult) => Promise<T>,
-  columnsDeclared = false,
+  options: TableStreamOptions = {},
 ): TableWriter<T> {
+  const jsonLine = options.columnNames === undefined ? undefined : jsonValuesLine(options.columnNames)
   const stream = new PassThrough({ highWaterMark: streamBufferBytes })
   const stored = put(stream)
   // Settles with the put's failure only; keeps a failed put from being an unhandled rejection meanwhile.
@@ -66,9 +80,8 @@ export function openTableStream<T>(
     (error: unknown) => Promise.reject(error instanceof Error ? error : new Error(String(error))),
   )
   failed.catch(() => undefined)
-  const tracker = columnsDeclared ? undefined : createColumnTracker()
-  let pending: string[] = []
-  let pendingChars = 0
+  const tracker = options.columnsDeclared || jsonLine ? undefined : createColumnTracker()
+  let pending = ''
   let rowCount = 0
   let state: 'open' | 'finished' | 'aborted' = 'open'
 
@@ -78,19 +91,21 @@ export function openTableStream<T>(
 
   async function flush(): Promise<void> {
     if (pending.length === 0) return
-    const chunk = pending.join('')
-    pending = []
-    pendingChars = 0
+    const chunk = pending
+    pending = ''
     if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed])
   }
 
   async function abort(): Promise<void> {
     if (state !== 'open') return
     state = 'aborted'
-    pending = []
+    pending = ''
     stream.destroy(new Error('dataset write aborted'))
     await stored.catch(() => undefined)
   }
+
+  const refused = (error: unknown) =>
+    Promise.reject(error instanceof Error ? error : new Error(String(error)))
 
   return {
     id,
@@ -99,13 +114,24 @@ export function openTableStream<T>(
         assertOpen()
         const line = serialise(row, rowCount)
         tracker?.observe(row)
-        pending.push(line, '\n')
-        pendingChars += line.length + 1
+        pending += `${line}\n`
         rowCount++
       } catch (error) {
-        return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+        return refused(error)
       }
-      return pendingChars >= chunkChars ? flush() : undefined
+      return pending.length >= chunkChars ? flush() : undefined
+    },
+    writeJsonValues(jsonValues) {
+      try {
+        assertOpen()
+        if (jsonLine === undefined)
+          throw new Error('writeJsonValues needs the columnNames the writer is opened with')
+        pending += jsonLine(jsonValues)
+        rowCount++
+      } catch (error) {
+        return refused(error)
+      }
+      return pending.length >= chunkChars ? flush() : undefined
     },
     async finish(columns) {
       assertOpen()

@@ -7,8 +7,11 @@ import {
   NULL,
   NUMBER,
   STRING,
+  type Kind,
   castAs,
   classifyText,
+  fitsKind,
+  jsonTextOf,
   textValue,
   unify,
 } from './values.js'
@@ -98,6 +101,7 @@ export class StreamedTextTable {
   private emit(record: string[], line: number): void | Promise<void> {
     const width = this.width
     if (record.length > width) throw this.options.tooManyFields(record.length, width, line)
+    if (this.sink.jsonRow) return this.emitJson(record)
     const kinds = this.kinds
     const values: unknown[] = record
     for (let c = 0; c < width; c++) {
@@ -114,18 +118,46 @@ export class StreamedTextTable {
         values[c] = value
         continue
       }
-      const cellKind = classifyText(text)
-      if (cellKind !== kind) {
-        const unified = unify(kind, cellKind)
-        if (unified === STRING && (kind === INTEGER || kind === NUMBER || kind === BOOLEAN))
-          this.widenedAt[c] = this.rowCount
-        kinds[c] = unified
-        if (unified === STRING) continue
-      }
-      values[c] = textValue(cellKind, text)
+      const cellKind = this.widen(c, text)
+      if (cellKind !== STRING) values[c] = textValue(cellKind, text)
     }
     this.rowCount++
     return this.sink.row(values)
+  }
+
+  /** As `emit`, for a sink taking JSON texts: the record's fields are replaced by their values' JSON. */
+  private emitJson(record: string[]): void | Promise<void> {
+    const width = this.width
+    const kinds = this.kinds
+    for (let c = 0; c < width; c++) {
+      const text = record[c]
+      if (text === undefined || text === '') {
+        record[c] = 'null'
+        this.nullable[c] = true
+        continue
+      }
+      const kind = kinds[c] ?? STRING
+      if (kind === STRING) record[c] = JSON.stringify(text)
+      else if (fitsKind(kind, text)) record[c] = jsonTextOf(kind, text)
+      else record[c] = jsonTextOf(this.widen(c, text), text)
+    }
+    this.rowCount++
+    return this.sink.jsonRow!(record)
+  }
+
+  /**
+   * Widens column `c` for a cell that does not fit its kind; answers the kind the cell's value takes (STRING
+   * when the column became text).
+   */
+  private widen(c: number, text: string): Kind {
+    const kind = this.kinds[c] ?? STRING
+    const cellKind = classifyText(text)
+    if (cellKind === kind) return cellKind
+    const unified = unify(kind, cellKind)
+    if (unified === STRING && (kind === INTEGER || kind === NUMBER || kind === BOOLEAN))
+      this.widenedAt[c] = this.rowCount
+    this.kinds[c] = unified
+    return unified === STRING ? STRING : cellKind
   }
 }
 

@@ -96,6 +96,12 @@ export interface TableSink {
   startTable(table: { name: string; columns: string[] }): void | Promise<void>
   /** Awaited only when a promise is returned (backpressure); values are aligned to the columns. */
   row(values: unknown[]): void | Promise<void>
+  /**
+   * Optional, used instead of `row` by text formats (CSV/TSV) when present: the same row with each value already
+   * written as JSON text (`null`, a number, `true`/`false` or a string), which spares casting text to values only
+   * to write them back as text.
+   */
+  jsonRow?(jsonValues: string[]): void | Promise<void>
   endTable(result: { columns: ColumnInfo[]; rowCount: number }): void | Promise<void>
 }
 

@@ -89,39 +89,54 @@ function digitsAt(text: string, start: number, count: number): number {
 /** Returned by castAs when a text does not fit the kind. */
 export const MISMATCH: unique symbol = Symbol('mismatch')
 
+/** Whether a non-empty text cell fits a column of the given kind (an integer fits a number column, a date a datetime one). */
+export function fitsKind(kind: Kind, text: string): boolean {
+  if (kind === INTEGER) {
+    const length = text.length
+    if (length > 15) return classifyText(text) === INTEGER
+    let i = text.charCodeAt(0) === 45 ? 1 : 0
+    if (i === length || (text.charCodeAt(i) === 48 && length > i + 1)) return false
+    for (; i < length; i++) {
+      const c = text.charCodeAt(i)
+      if (c < 48 || c > 57) return false
+    }
+    return true
+  }
+  if (kind === NUMBER) {
+    const first = text.charCodeAt(0)
+    if (!((first >= 48 && first <= 57) || first === 45)) return false
+    return classifyNumeric(text, text.length) !== STRING
+  }
+  if (kind === BOOLEAN) return text === 'true' || text === 'false'
+  if (kind === DATE) return text.length === 10 && classifyDate(text) === DATE
+  if (kind === DATETIME) {
+    const own = text.length >= 10 ? classifyDate(text) : STRING
+    return own === DATE || own === DATETIME
+  }
+  return false
+}
+
 /**
  * The value of a non-empty text cell in a column of the given kind, or MISMATCH; the streaming fast path,
  * equal to `textValue(classifyText(text), text)` whenever the cell's own kind is `kind` (or an integer in a
  * number column, or a date in a datetime column).
  */
 export function castAs(kind: Kind, text: string): unknown {
-  if (kind === INTEGER) {
-    const length = text.length
-    if (length > 15) return classifyText(text) === INTEGER ? Number(text) : MISMATCH
-    const negative = text.charCodeAt(0) === 45
-    let i = negative ? 1 : 0
-    if (i === length || (text.charCodeAt(i) === 48 && length > i + 1)) return MISMATCH
-    let value = 0
-    for (; i < length; i++) {
-      const c = text.charCodeAt(i) - 48
-      if (c < 0 || c > 9) return MISMATCH
-      value = value * 10 + c
-    }
-    return negative ? -value : value
-  }
-  if (kind === NUMBER) {
-    const first = text.charCodeAt(0)
-    if (!((first >= 48 && first <= 57) || first === 45)) return MISMATCH
-    const numeric = classifyNumeric(text, text.length)
-    return numeric === STRING ? MISMATCH : Number(text)
-  }
-  if (kind === BOOLEAN) return text === 'true' ? true : text === 'false' ? false : MISMATCH
-  if (kind === DATE) return text.length === 10 && classifyDate(text) === DATE ? text : MISMATCH
-  if (kind === DATETIME) {
-    const own = text.length >= 10 ? classifyDate(text) : STRING
-    return own === DATE || own === DATETIME ? text : MISMATCH
-  }
-  return MISMATCH
+  if (!fitsKind(kind, text)) return MISMATCH
+  if (kind === INTEGER || kind === NUMBER) return Number(text)
+  return kind === BOOLEAN ? text === 'true' : text
+}
+
+/**
+ * The JSON text of `textValue(kind, text)` for a cell that is of `kind` or fits it: numbers and booleans are
+ * their own text once checked (such a number reads back as the same value, though `1.50` is not rewritten `1.5`),
+ * dates need only quotes (their characters need no escapes), anything else is a JSON string.
+ */
+export function jsonTextOf(kind: Kind, text: string): string {
+  if (kind === NULL) return 'null'
+  if (kind === INTEGER || kind === NUMBER || kind === BOOLEAN) return text
+  if (kind === DATE || kind === DATETIME) return `"${text}"`
+  return JSON.stringify(text)
 }
 
 /** The value of a text cell of the given kind (as returned by classifyText for it). */
