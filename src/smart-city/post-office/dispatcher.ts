@@ -43,67 +43,73 @@ export function createDispatcher(
   let timer: TimerHandle | undefined
   let hints: Subscription | undefined
 
-  async function route(): Promise<number> {
+  /** Routes pending outbox events and claims due deliveries, in one transaction. */
+  async function routeAndClaim(): Promise<{ routed: number; due: DeliveryRow[] }> {
     return deps.database.transaction(async (trx) => {
       const store = trx as unknown as Kysely<PostOfficeTables>
-      let pending = store
-        .selectFrom('po_events')
-        .selectAll()
-        .where('status', '=', 'pending')
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(batchSize)
-      if (deps.database.dialect === 'postgres') pending = pending.forUpdate().skipLocked()
-      const events = await pending.execute()
-      if (events.length === 0) return 0
-      const tenantIds = [...new Set(events.map((e) => e.tenant_id))]
-      const subscriptions = await store
-        .selectFrom('po_subscriptions')
-        .select(['id', 'tenant_id', 'pattern'])
-        .where('tenant_id', 'in', tenantIds)
-        .execute()
-      const now = deps.clock.now()
-      const rows = events.flatMap((event) =>
-        subscriptions
-          .filter((s) => s.tenant_id === event.tenant_id && matchesPattern(s.pattern, event.type))
-          .map((s) => ({
-            id: deps.ids.next('dlv'),
-            tenant_id: event.tenant_id,
-            event_id: event.id,
-            subscription_id: s.id,
-            event_type: event.type,
-            status: 'pending',
-            attempts: 0,
-            next_attempt_at: now,
-            last_error: null,
-            created_at: now,
-            delivered_at: null,
-          })),
-      )
-      for (let i = 0; i < rows.length; i += insertChunk) {
-        await store
-          .insertInto('po_deliveries')
-          .values(rows.slice(i, i + insertChunk))
-          .onConflict((oc) => oc.columns(['event_id', 'subscription_id']).doNothing())
-          .execute()
-      }
-      await store
-        .updateTable('po_events')
-        .set({ status: 'routed', routed_at: now })
-        .where(
-          'id',
-          'in',
-          events.map((e) => e.id),
-        )
-        .execute()
-      return events.length
+      const routed = await route(store)
+      return { routed, due: await claimDue(store) }
     })
   }
 
-  async function claimDue(): Promise<DeliveryRow[]> {
+  async function route(store: Kysely<PostOfficeTables>): Promise<number> {
+    let pending = store
+      .selectFrom('po_events')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(batchSize)
+    if (deps.database.dialect === 'postgres') pending = pending.forUpdate().skipLocked()
+    const events = await pending.execute()
+    if (events.length === 0) return 0
+    const tenantIds = [...new Set(events.map((e) => e.tenant_id))]
+    const subscriptions = await store
+      .selectFrom('po_subscriptions')
+      .select(['id', 'tenant_id', 'pattern'])
+      .where('tenant_id', 'in', tenantIds)
+      .execute()
+    const now = deps.clock.now()
+    const rows = events.flatMap((event) =>
+      subscriptions
+        .filter((s) => s.tenant_id === event.tenant_id && matchesPattern(s.pattern, event.type))
+        .map((s) => ({
+          id: deps.ids.next('dlv'),
+          tenant_id: event.tenant_id,
+          event_id: event.id,
+          subscription_id: s.id,
+          event_type: event.type,
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          last_error: null,
+          created_at: now,
+          delivered_at: null,
+        })),
+    )
+    for (let i = 0; i < rows.length; i += insertChunk) {
+      await store
+        .insertInto('po_deliveries')
+        .values(rows.slice(i, i + insertChunk))
+        .onConflict((oc) => oc.columns(['event_id', 'subscription_id']).doNothing())
+        .execute()
+    }
+    await store
+      .updateTable('po_events')
+      .set({ status: 'routed', routed_at: now })
+      .where(
+        'id',
+        'in',
+        events.map((e) => e.id),
+      )
+      .execute()
+    return events.length
+  }
+
+  async function claimDue(store: Kysely<PostOfficeTables>): Promise<DeliveryRow[]> {
     const now = deps.clock.now()
     const locking = deps.database.dialect === 'postgres'
-    return db
+    return store
       .with(
         (cte) => cte('due').materialized(),
         (q) => {
@@ -211,8 +217,7 @@ export function createDispatcher(
 
   async function pass(): Promise<void> {
     for (let round = 0; round < maxRoundsPerPass; round++) {
-      const routed = await route()
-      const due = await claimDue()
+      const { routed, due } = await routeAndClaim()
       await Promise.all(due.map((row) => attempt(row)))
       // Short batches mean both queues were drained; whatever commits later kicks a pass of its own.
       if (routed < batchSize && due.length < batchSize) return
