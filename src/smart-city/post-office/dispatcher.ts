@@ -230,13 +230,16 @@ export function createDispatcher(
     return next
   }
 
+  /** Hints that arrive in the same turn of the event loop share one pass, which starts at the end of the turn. */
   function kick(): void {
     if (queued || stopped) return
     queued = true
-    chain = chain.then(() => {
-      queued = false
+    setImmediate(() => {
+      chain = chain.then(() => {
+        queued = false
+      })
+      void enqueue().catch(() => undefined)
     })
-    void enqueue().catch(() => undefined)
   }
 
   function schedule(): void {
