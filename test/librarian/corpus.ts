@@ -136,4 +136,8 @@ export const relevanceCases: { query: string; exact?: Target[]; prefix?: Target[
   { query: 'q=tea biscuits', exact: ['tea'] },
   { query: 'q="ocean currents"', exact: ['oceanTitle', 'oceanBody'] },
   { query: 'q=lithium -battery', exact: [] },
+  // Plain words in several groups (an OR group beside a required word, two OR groups, a word in two groups).
+  { query: 'q=solar OR ocean panel', exact: ['solar', 'solarRoof'] },
+  { query: 'q=kayak OR canoe rent OR guided', exact: ['kayak', 'canoe'] },
+  { query: 'q=quartz OR zephyr quartz&collection=targets', exact: ['quartz'] },
 ]
