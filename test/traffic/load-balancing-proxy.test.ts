@@ -132,7 +132,9 @@ describeOnProfiles('load balancing and the gateway proxy', (profile) => {
 
   it('a killed upstream is ejected and readmitted once it is back on the same port', async () => {
     const victim = upstreams[2]!
-    for (const u of upstreams) await register('kill', u.url)
+    // A probe path only these upstreams answer with 2xx: while the victim is down, another test's server may get
+    // its port, and a probe of `/` could then be answered by that server.
+    for (const u of upstreams) await register('kill', u.url, { healthUrl: `${u.url}probe/health` })
     await victim.stop()
     const codes: (string | undefined)[] = []
     for (let i = 0; i < 30; i += 1) {
