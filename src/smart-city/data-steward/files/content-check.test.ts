@@ -1,48 +1,10 @@
-import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { ContentMismatch, createContentCheck, sniffWindowBytes } from './content-check.js'
 import { type DeclaredType, docxType, parseDeclaredType, xlsxType } from './content-types.js'
-
-/** A zip with stored (uncompressed) entries: local headers, data, central directory, end record. */
-function storedZip(entries: Record<string, string>): Buffer {
-  const locals: Buffer[] = []
-  const centrals: Buffer[] = []
-  let offset = 0
-  for (const [name, text] of Object.entries(entries)) {
-    const nameBytes = Buffer.from(name)
-    const data = Buffer.from(text)
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(20, 4)
-    local.writeUInt32LE(crc32(data), 14)
-    local.writeUInt32LE(data.length, 18)
-    local.writeUInt32LE(data.length, 22)
-    local.writeUInt16LE(nameBytes.length, 26)
-    const central = Buffer.alloc(46)
-    central.writeUInt32LE(0x02014b50, 0)
-    central.writeUInt16LE(20, 4)
-    central.writeUInt16LE(20, 6)
-    central.writeUInt32LE(crc32(data), 16)
-    central.writeUInt32LE(data.length, 20)
-    central.writeUInt32LE(data.length, 24)
-    central.writeUInt16LE(nameBytes.length, 28)
-    central.writeUInt32LE(offset, 42)
-    locals.push(local, nameBytes, data)
-    centrals.push(central, nameBytes)
-    offset += local.length + nameBytes.length + data.length
-  }
-  const directory = Buffer.concat(centrals)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(centrals.length / 2, 8)
-  end.writeUInt16LE(centrals.length / 2, 10)
-  end.writeUInt32LE(directory.length, 12)
-  end.writeUInt32LE(offset, 16)
-  return Buffer.concat([...locals, directory, end])
-}
+import { writeZip } from '../../../../test/support/zip.js'
 
 const officeZip = (mainType: string, part: string) =>
-  storedZip({
+  writeZip({
     '[Content_Types].xml':
       '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
       `<Override PartName="/${part}" ContentType="${mainType}"/></Types>`,
@@ -77,7 +39,7 @@ describe('content check', () => {
     expect(await verdict(docxType, docx)).toBeNull()
     expect(await verdict(docxType, docx, 7)).toBeNull()
     expect(await verdict(xlsxType, docx)).toContain('wordprocessingml')
-    expect(await verdict(xlsxType, storedZip({ 'a.txt': 'hello' }))).toContain('application/zip')
+    expect(await verdict(xlsxType, writeZip({ 'a.txt': 'hello' }))).toContain('application/zip')
     expect(await verdict('text/csv', docx)).toContain('wordprocessingml')
   })
 
