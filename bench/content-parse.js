@@ -13,6 +13,7 @@ import { parse } from 'csv-parse'
 import { loadConfig } from '../dist/kernel/config.js'
 import { createPlatform } from '../dist/platform.js'
 import { writeBenchCsv } from './csv-fixture.js'
+import { median, timed } from './timed-run.js'
 
 const sizeMb = Number(process.env.SIZE_MB ?? 100)
 const rounds = Number(process.env.ROUNDS ?? 3)
@@ -26,33 +27,6 @@ async function plain() {
   await once(parser, 'end')
   return rows - 1
 }
-
-async function timed(run, sampleRss) {
-  globalThis.gc?.()
-  const before = process.memoryUsage.rss()
-  let peak = before
-  const timer = sampleRss
-    ? setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20)
-    : undefined
-  const started = performance.now()
-  const cpuBefore = process.cpuUsage()
-  const rows = await run()
-  const seconds = (performance.now() - started) / 1000
-  const cpu = process.cpuUsage(cpuBefore)
-  clearInterval(timer)
-  peak = Math.max(peak, process.memoryUsage.rss())
-  const mb = (bytes) => bytes / 1024 / 1024
-  return {
-    rows,
-    seconds,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    growthMb: mb(peak - before),
-    beforeMb: mb(before),
-    peakMb: mb(peak),
-  }
-}
-
-const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)].toFixed(2)
 
 async function signUp(platform) {
   const response = await platform.gateway.inject({

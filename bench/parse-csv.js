@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { parse } from 'csv-parse'
 import { parseFile } from '../dist/realms/business-enablement/content/parsing/index.js'
 import { writeBenchCsv } from './csv-fixture.js'
+import { median, timed } from './timed-run.js'
 
 const sizeMb = Number(process.env.SIZE_MB ?? 100)
 const rounds = Number(process.env.ROUNDS ?? 3)
@@ -54,25 +55,6 @@ async function ours() {
   )
   return outcome.kind === 'table' ? outcome.tables[0].rowCount : 0
 }
-
-async function timed(run, sampleRss) {
-  globalThis.gc?.()
-  const before = process.memoryUsage.rss()
-  let peak = before
-  const timer = sampleRss
-    ? setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20)
-    : undefined
-  const started = performance.now()
-  const cpuBefore = process.cpuUsage()
-  const rows = await run()
-  const seconds = (performance.now() - started) / 1000
-  const cpu = process.cpuUsage(cpuBefore)
-  clearInterval(timer)
-  peak = Math.max(peak, process.memoryUsage.rss())
-  return { rows, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, growthMb: (peak - before) / 1024 / 1024 }
-}
-
-const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)].toFixed(2)
 
 try {
   await generate()
