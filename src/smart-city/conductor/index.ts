@@ -4,10 +4,10 @@ import type { Subscription } from '../../ports/pub-sub.js'
 import type { SqlMigration } from '../../ports/sql-database.js'
 import { createDefinitionStore } from './definitions/store.js'
 import { createTimerSweeper } from './engine/timers.js'
-import { createTransitionRunner, type Unit } from './engine/transitions.js'
+import { createTransitionRunner, type UnitEffects } from './engine/transitions.js'
 import { createUnitRunner } from './engine/units.js'
 import { createExecutions } from './executions/executions.js'
-import { conductorMigration } from './migration.js'
+import { conductorMigration, conductorRevisionMigration } from './migration.js'
 import type { ConductorDeps } from './module.js'
 import { createLocalWorkers, type TaskHandler } from './tasks/local-workers.js'
 import { createTaskQueue } from './tasks/tasks.js'
@@ -17,7 +17,7 @@ export type { ConductorDeps, ConductorSettings } from './module.js'
 export { PermanentTaskError, type TaskContext, type TaskHandler } from './tasks/local-workers.js'
 
 export const conductorVersion = '1.0.0'
-export const conductorMigrations: SqlMigration[] = [conductorMigration]
+export const conductorMigrations: SqlMigration[] = [conductorMigration, conductorRevisionMigration]
 
 /** Published after a commit that queued tasks, so workers on every node look at once instead of at their next poll. */
 export const taskHintChannel = 'conductor:tasks'
@@ -36,8 +36,8 @@ export function createConductorService(deps: ConductorDeps) {
   let retryHints: TimerHandle | undefined
   let stopped = false
 
-  function afterCommit(unit: Unit): void {
-    if (unit.states.length > 0) runner.stateCache.put(unit.states)
+  function afterCommit(unit: UnitEffects): void {
+    if (unit.states.length > 0) runner.cache.put(unit.states)
     if (unit.leased.length > 0) workers.run(unit.leased)
     const queued = unit.created.filter((task) => task.status === 'queued')
     if (queued.length > 0) {

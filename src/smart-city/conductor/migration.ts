@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { SqlMigration } from '../../ports/sql-database.js'
 
 /** Definitions, executions with their append-only history, and the task queue shared by every node. */
@@ -94,5 +95,30 @@ export const conductorMigration: SqlMigration = {
       .columns(['tenant_id', 'created_at', 'id'])
       .execute()
     await db.schema.createIndex('cd_tasks_execution').on('cd_tasks').column('execution_id').execute()
+  },
+}
+
+/**
+ * `rev` counts the writes of an execution's state, so a node that still holds the state it wrote last can write the
+ * next transition without reading the row first, on condition that `rev` is unchanged (the fast path, see
+ * engine/fast-writes.ts). On PostgreSQL that write is one statement, which `cd_require_rows` aborts as a whole when
+ * it touched fewer rows than it meant to (a change by another node in between).
+ */
+export const conductorRevisionMigration: SqlMigration = {
+  name: '0011_conductor_revisions',
+  async up(db, dialect) {
+    await db.schema
+      .alterTable('cd_executions')
+      .addColumn('rev', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute()
+    if (dialect !== 'postgres') return
+    await sql`create or replace function cd_require_rows(found bigint, expected bigint) returns bigint
+      language plpgsql as $$
+      begin
+        if found <> expected then
+          raise exception 'conductor fast write: % of % rows matched', found, expected using errcode = '40001';
+        end if;
+        return found;
+      end $$`.execute(db)
   },
 }

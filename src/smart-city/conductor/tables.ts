@@ -31,6 +31,8 @@ export interface ExecutionsTable {
   wake_at: number | null
   /** The last history sequence number written. */
   seq: number
+  /** How many times the state was written (the fast path's condition, see migration.ts). */
+  rev: number
 }
 
 export interface HistoryTable {

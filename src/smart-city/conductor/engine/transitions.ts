@@ -1,11 +1,21 @@
-import { sql, type Transaction } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { AnyDatabase } from '../../../ports/sql-database.js'
 import type { DefinitionStore } from '../definitions/store.js'
 import type { WorkflowDefinition } from '../definitions/types.js'
 import { conductorErrors } from '../errors.js'
 import { type ConductorDeps, maxSubworkflowDepth } from '../module.js'
-import type { ConductorTables, ExecutionsTable, HistoryTable, TasksTable } from '../tables.js'
-import { type CachedState, createStateCache } from './state-cache.js'
+import type { ConductorTables, ExecutionsTable, TasksTable } from '../tables.js'
+import { type CachedExecution, createExecutionCache } from './execution-cache.js'
+import { createPlanStatements } from './plan-statements.js'
+import {
+  planWrites,
+  type StatusEvent,
+  statusEvents,
+  type TaskInit,
+  taskOfEffect,
+  taskRow,
+  type WritePlan,
+} from './write-plan.js'
 import {
   decide,
   type DecisionResult,
@@ -30,8 +40,8 @@ import {
  */
 export type ConductorTrx = Transaction<ConductorTables>
 
-export interface Unit {
-  trx: ConductorTrx
+/** What a unit of transitions did besides its writes, for the node to act on once it has committed. */
+export interface UnitEffects {
   now: number
   /** Tasks created in this unit, for wake-up hints after commit. */
   created: TasksTable[]
@@ -42,8 +52,12 @@ export interface Unit {
   wake: boolean
   /** Events were written to the outbox: wake its dispatchers after commit. */
   published: boolean
-  /** Execution states this unit wrote, parsed, for the state cache once the unit commits. */
-  states: CachedState[]
+  /** Executions as this unit wrote them, for the execution cache once the unit commits. */
+  states: CachedExecution[]
+}
+
+export interface Unit extends UnitEffects {
+  trx: ConductorTrx
 }
 
 export interface NewExecution {
@@ -58,11 +72,11 @@ export interface NewExecution {
   depth: number
 }
 
-export function unitOf(trx: Transaction<AnyDatabase>, now: number): Unit {
+export function effectsOf(now: number, lease?: UnitEffects['lease']): UnitEffects {
   return {
-    trx: trx as ConductorTrx,
     now,
     created: [],
+    ...(lease ? { lease } : {}),
     leased: [],
     wake: false,
     published: false,
@@ -70,11 +84,16 @@ export function unitOf(trx: Transaction<AnyDatabase>, now: number): Unit {
   }
 }
 
-const cachedStates = 4096
+export function unitOf(trx: Transaction<AnyDatabase>, now: number): Unit {
+  return { ...effectsOf(now), trx: trx as ConductorTrx }
+}
+
+const cachedExecutions = 4096
 
 export function createTransitionRunner(deps: ConductorDeps, definitions: DefinitionStore) {
   const postgres = deps.database.dialect === 'postgres'
-  const stateCache = createStateCache(cachedStates)
+  const cache = createExecutionCache(cachedExecutions)
+  const statements = createPlanStatements(deps.database.dialect)
   const newId = (prefix: string) => deps.ids.next(prefix)
 
   async function lockExecution(unit: Unit, id: string, skipLocked: boolean) {
@@ -102,7 +121,7 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
       snapshot,
       events: [...children, ...events],
     })
-    await persist(unit, row, result)
+    await persist(unit, row, result, { keepDueWake: !events.some((e) => e.kind === 'timer') })
     return result.execution
   }
 
@@ -193,81 +212,34 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
       }))
   }
 
-  async function persist(unit: Unit, row: ExecutionsTable, result: DecisionResult): Promise<void> {
-    const plan = planWrites(unit, row, result)
-    await writePlans(unit, [plan])
+  async function persist(
+    unit: Unit,
+    row: ExecutionsTable,
+    result: DecisionResult,
+    options: { keepDueWake: boolean },
+  ): Promise<void> {
+    const plan = planWrites(unit, row, result, options)
+    await statements.writeLocked(unit.trx, [plan])
     await afterWrites(unit, plan)
   }
 
-  /** The rows one decision writes: its history, its new tasks and the execution's new columns. */
-  function planWrites(unit: Unit, row: ExecutionsTable, result: DecisionResult): WritePlan {
-    const { execution } = result
-    const seq = Number(row.seq)
-    const history = result.history.map((entry, index) => ({
-      execution_id: row.id,
-      seq: seq + index + 1,
-      tenant_id: row.tenant_id,
-      type: entry.type,
-      step_id: entry.stepId ?? null,
-      data: entry.data === undefined ? null : JSON.stringify(entry.data),
-      at: unit.now,
-    }))
-    const tasks = result.effects.flatMap((effect) =>
-      effect.kind === 'create-task' ? [taskRow(unit, taskOfEffect(row, effect))] : [],
-    )
-    const terminal = isTerminal(execution.status)
-    const update: ExecutionUpdate = {
-      status: execution.status,
-      state: JSON.stringify(execution.state),
-      output: execution.output === undefined ? null : JSON.stringify(execution.output),
-      error: execution.error === undefined ? null : JSON.stringify(execution.error),
-      deadline_at: execution.deadlineAt ?? null,
-      wake_at: result.wakeAt ?? null,
-      seq: seq + result.history.length,
-      updated_at: unit.now,
-      ended_at: terminal ? (row.ended_at ?? unit.now) : null,
-    }
-    return { row, result, history, tasks, update }
-  }
-
-  /**
-   * Writes the plans' rows in three statements at most, whatever their number: the executions' update takes its
-   * rows from a VALUES list. On PostgreSQL it is one round trip, history and new tasks riding along as
-   * data-modifying CTEs (SQLite has none, so there they are statements of their own).
-   */
-  async function writePlans(unit: Unit, plans: WritePlan[]): Promise<void> {
-    const history = plans.flatMap((plan) => plan.history)
-    const tasks = plans.flatMap((plan) => plan.tasks)
-    const ctes = []
-    if (postgres) {
-      if (history.length > 0) ctes.push(sql`h as (${unit.trx.insertInto('cd_history').values(history)})`)
-      if (tasks.length > 0) ctes.push(sql`t as (${unit.trx.insertInto('cd_tasks').values(tasks)})`)
-    } else {
-      if (history.length > 0) await unit.trx.insertInto('cd_history').values(history).execute()
-      if (tasks.length > 0) await unit.trx.insertInto('cd_tasks').values(tasks).execute()
-    }
-    // PostgreSQL types a VALUES list by its first row, so its numbers are cast; SQLite takes them as they come.
-    const big = postgres ? sql`::bigint` : sql``
-    const values = plans.map(
-      ({ row, update: u }) =>
-        sql`(${row.id}, ${u.status}, ${u.state}, ${u.output}, ${u.error}, ${u.deadline_at}${big}, ${u.wake_at}${big}, ${u.seq}${big}, ${u.updated_at}${big}, ${u.ended_at}${big})`,
-    )
-    ctes.unshift(
-      sql`v(id, status, state, output, error, deadline_at, wake_at, seq, updated_at, ended_at) as (values ${sql.join(values)})`,
-    )
-    await sql`with ${sql.join(ctes)} update cd_executions set
-        status = v.status, state = v.state, output = v.output, error = v.error, deadline_at = v.deadline_at,
-        wake_at = v.wake_at, seq = v.seq, updated_at = v.updated_at, ended_at = v.ended_at
-      from v where cd_executions.id = v.id`.execute(unit.trx)
-  }
-
   /** What follows a plan's writes: status events, wake-ups, effects other than new tasks, the parent's wake-up. */
-  async function afterWrites(unit: Unit, { row, result }: WritePlan): Promise<void> {
+  async function afterWrites(unit: Unit, plan: WritePlan): Promise<void> {
+    const { row, result } = plan
     const { execution } = result
-    await publishStatus(unit, row, execution)
+    unit.states.push(plan.next)
+    if (deps.events) {
+      for (const event of statusEvents(row, execution)) {
+        await deps.events.publishInTransaction(unit.trx, event)
+        unit.published = true
+      }
+    }
     // Only after progress: a due time the decision just left as it was would otherwise be swept again and again.
     if (result.wakeAt !== undefined && result.wakeAt <= unit.now && result.history.length > 0)
       unit.wake = true
+    // A wake-up the row already had (from a finished child) that this write kept: a sweep may have skipped the
+    // row while it was locked here.
+    if (plan.keepDueWake && row.wake_at !== null && Number(row.wake_at) <= unit.now) unit.wake = true
     for (const effect of result.effects)
       if (effect.kind !== 'create-task') await applyEffect(unit, row, effect)
     if (isTerminal(execution.status) && !isTerminal(row.status as ExecutionStatus) && row.parent_id) {
@@ -298,55 +270,66 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
     for (const row of rows) {
       const events = items.filter((item) => item.id === row.id).flatMap((item) => item.events)
       const definition = await definitions.get(unit.trx, row.tenant_id, row.workflow, Number(row.version))
-      const snapshot = snapshotOf(row, stateCache.take(row.id, row.state))
+      const snapshot = snapshotOf(row, cache.take(row.id, row.rev)?.state)
       const result = await decideWithChildren(unit, row, definition, { snapshot, events })
-      const plan = planWrites(unit, row, result)
-      plans.push(plan)
-      unit.states.push({ executionId: row.id, text: plan.update.state, state: result.execution.state })
+      plans.push(planWrites(unit, row, result, { keepDueWake: true }))
     }
-    await writePlans(unit, plans)
+    await statements.writeLocked(unit.trx, plans)
     for (const plan of plans) await afterWrites(unit, plan)
   }
 
   /**
-   * Status changes as Post Office events: `workflow.started`, `.paused`, `.resumed`, `.retried`, `.completed`,
-   * `.failed`, `.cancelled`, `.timed_out` (compensating is not announced; its end is).
+   * Decides transitions from executions this node holds in its cache, without reading anything, for the fast path
+   * (fast-writes.ts). Answers the plans that need nothing but their own rows written — no children to start or
+   * cancel, no task to cancel, no parent to wake — with their status events; every other item is handed back to
+   * be taken the locking way. The cache entries used are gone either way (their states were changed in place).
    */
-  async function publishStatus(
-    unit: Unit,
-    row: ExecutionsTable,
-    execution: ExecutionSnapshot,
-  ): Promise<void> {
-    const types: string[] = []
-    if (Number(row.seq) === 0) types.push('workflow.started')
-    const before = row.status as ExecutionStatus
-    if (execution.status !== before && execution.status !== 'compensating') {
-      if (execution.status !== 'running') types.push(`workflow.${execution.status}`)
-      else if (before === 'paused') types.push('workflow.resumed')
-      else if (before === 'failed' || before === 'timed_out') types.push('workflow.retried')
+  async function decideCached(
+    unit: UnitEffects,
+    items: readonly { id: string; events: ExecutionEvent[] }[],
+  ): Promise<{
+    plans: WritePlan[]
+    events: StatusEvent[]
+    rest: { id: string; events: ExecutionEvent[] }[]
+  }> {
+    const plans: WritePlan[] = []
+    const events: StatusEvent[] = []
+    const rest: { id: string; events: ExecutionEvent[] }[] = []
+    for (const item of items) {
+      const entry = cache.take(item.id)
+      if (!entry) {
+        rest.push(item)
+        continue
+      }
+      const { row } = entry
+      let result: DecisionResult
+      try {
+        const definition = await definitions.get(
+          deps.database.db as Kysely<ConductorTables>,
+          row.tenant_id,
+          row.workflow,
+          Number(row.version),
+        )
+        result = await decide({
+          definition,
+          execution: snapshotOf(row, entry.state),
+          events: item.events,
+          now: unit.now,
+          newId,
+        })
+      } catch {
+        rest.push(item)
+        continue
+      }
+      const ending = isTerminal(result.execution.status) && !isTerminal(row.status as ExecutionStatus)
+      if (result.effects.some((effect) => effect.kind !== 'create-task') || (ending && row.parent_id)) {
+        rest.push(item)
+        continue
+      }
+      plans.push(planWrites(unit, row, result, { keepDueWake: true }))
+      events.push(...statusEvents(row, result.execution))
     }
-    for (const type of types) await publish(unit, row, execution, type)
-  }
-
-  async function publish(unit: Unit, row: ExecutionsTable, execution: ExecutionSnapshot, type: string) {
-    if (!deps.events) return
-    await deps.events.publishInTransaction(unit.trx, {
-      tenantId: row.tenant_id,
-      type,
-      source: 'service:conductor',
-      payload: {
-        executionId: row.id,
-        workflow: row.workflow,
-        version: Number(row.version),
-        status: execution.status,
-        correlationId: row.correlation_id,
-        parentId: row.parent_id,
-        ...(isTerminal(execution.status)
-          ? { output: execution.output ?? null, error: execution.error ?? null }
-          : {}),
-      },
-    })
-    unit.published = true
+    return { plans, events, rest }
   }
 
   async function applyEffect(unit: Unit, row: ExecutionsTable, effect: Effect): Promise<void> {
@@ -393,36 +376,6 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
     return row
   }
 
-  /** The row of a new task, leased at once when this node handles its type; recorded in the unit for after commit. */
-  function taskRow(unit: Unit, task: TaskInit): TasksTable {
-    const leaseTo = unit.lease?.types.has(task.type) ? unit.lease : undefined
-    const row: TasksTable = {
-      id: task.id,
-      tenant_id: task.tenantId,
-      execution_id: task.executionId ?? null,
-      step_id: task.stepId ?? null,
-      purpose: task.purpose,
-      attempt: task.attempt,
-      max_attempts: task.maxAttempts,
-      type: task.type,
-      input: JSON.stringify(task.input ?? null),
-      status: leaseTo ? 'leased' : 'queued',
-      worker_id: leaseTo?.workerId ?? null,
-      claimable_at: leaseTo ? leaseTo.untilMs : unit.now,
-      lease_expires_at: leaseTo?.untilMs ?? null,
-      deliveries: leaseTo ? 1 : 0,
-      output: null,
-      error: null,
-      created_by: task.createdBy,
-      created_at: unit.now,
-      updated_at: unit.now,
-      completed_at: null,
-    }
-    unit.created.push(row)
-    if (leaseTo) unit.leased.push(row)
-    return row
-  }
-
   async function createExecution(unit: Unit, init: NewExecution): Promise<ExecutionSnapshot> {
     const { definition } = init
     const row: ExecutionsTable = {
@@ -446,58 +399,18 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
       deadline_at: definition.timeoutSeconds ? unit.now + definition.timeoutSeconds * 1000 : null,
       wake_at: null,
       seq: 0,
+      rev: 0,
     }
     await unit.trx.insertInto('cd_executions').values(row).execute()
     const result = await decideWithChildren(unit, row, definition, {
       snapshot: snapshotOf(row),
       events: [{ kind: 'start' }],
     })
-    await persist(unit, row, result)
+    await persist(unit, row, result, { keepDueWake: true })
     return result.execution
   }
 
-  return { transition, transitionMany, createExecution, createTask, stateCache }
-}
-
-function taskOfEffect(row: ExecutionsTable, effect: Extract<Effect, { kind: 'create-task' }>): TaskInit {
-  return {
-    id: effect.taskId,
-    tenantId: row.tenant_id,
-    executionId: row.id,
-    stepId: effect.stepId,
-    purpose: effect.purpose,
-    attempt: effect.attempt,
-    maxAttempts: 1,
-    type: effect.type,
-    input: effect.input,
-    createdBy: row.started_by,
-  }
-}
-
-interface WritePlan {
-  row: ExecutionsTable
-  result: DecisionResult
-  history: HistoryTable[]
-  tasks: TasksTable[]
-  update: ExecutionUpdate
-}
-
-type ExecutionUpdate = Pick<
-  ExecutionsTable,
-  'status' | 'state' | 'output' | 'error' | 'deadline_at' | 'wake_at' | 'seq' | 'updated_at' | 'ended_at'
->
-
-export interface TaskInit {
-  id: string
-  tenantId: string
-  executionId?: string
-  stepId?: string
-  purpose: 'step' | 'compensation' | 'standalone'
-  attempt: number
-  maxAttempts: number
-  type: string
-  input: unknown
-  createdBy: string
+  return { transition, transitionMany, decideCached, createExecution, createTask, cache }
 }
 
 export type TransitionRunner = ReturnType<typeof createTransitionRunner>

@@ -1,5 +1,5 @@
 import type { ConductorDeps } from '../module.js'
-import { type Unit, unitOf } from './transitions.js'
+import { type Unit, type UnitEffects, unitOf } from './transitions.js'
 
 /**
  * Runs `work` in one SQL transaction as a Unit, retrying when the database reports contention (a deadlock or
@@ -11,7 +11,7 @@ const maxAttempts = 6
 
 export function createUnitRunner(
   deps: ConductorDeps,
-  hooks: { lease: () => Unit['lease']; afterCommit: (unit: Unit) => void },
+  hooks: { lease: () => Unit['lease']; afterCommit: (unit: UnitEffects) => void },
 ) {
   return async function inUnit<T>(work: (unit: Unit) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {

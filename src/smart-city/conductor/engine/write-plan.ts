@@ -1,0 +1,165 @@
+import type { ExecutionsTable, HistoryTable, TasksTable } from '../tables.js'
+import type { DecisionResult, Effect, ExecutionSnapshot } from './decide.js'
+import type { CachedExecution } from './execution-cache.js'
+import { type ExecutionStatus, isTerminal } from './state.js'
+import type { UnitEffects } from './transitions.js'
+
+/**
+ * What one decision writes — its history rows, its new tasks, the execution's new columns — and the execution as
+ * it will then be (for the execution cache). Planning writes nothing; the statements that write plans are in
+ * plan-statements.ts.
+ */
+export interface WritePlan {
+  row: ExecutionsTable
+  result: DecisionResult
+  history: HistoryTable[]
+  tasks: TasksTable[]
+  update: ExecutionUpdate
+  /**
+   * Whether a due `wake_at` already in the row (a finished child's parent is woken that way, without its state
+   * changing) survives this write: true unless the transition was a timer, which handles everything due.
+   */
+  keepDueWake: boolean
+  next: CachedExecution
+}
+
+export type ExecutionUpdate = Pick<
+  ExecutionsTable,
+  'status' | 'state' | 'output' | 'error' | 'deadline_at' | 'wake_at' | 'seq' | 'updated_at' | 'ended_at'
+>
+
+export interface TaskInit {
+  id: string
+  tenantId: string
+  executionId?: string
+  stepId?: string
+  purpose: 'step' | 'compensation' | 'standalone'
+  attempt: number
+  maxAttempts: number
+  type: string
+  input: unknown
+  createdBy: string
+}
+
+/** The event every status change announces through the Post Office outbox. */
+export interface StatusEvent {
+  tenantId: string
+  type: string
+  source: string
+  payload: unknown
+}
+
+export function planWrites(
+  unit: UnitEffects,
+  row: ExecutionsTable,
+  result: DecisionResult,
+  options: { keepDueWake: boolean },
+): WritePlan {
+  const { execution } = result
+  const seq = Number(row.seq)
+  const history = result.history.map((entry, index) => ({
+    execution_id: row.id,
+    seq: seq + index + 1,
+    tenant_id: row.tenant_id,
+    type: entry.type,
+    step_id: entry.stepId ?? null,
+    data: entry.data === undefined ? null : JSON.stringify(entry.data),
+    at: unit.now,
+  }))
+  const tasks = result.effects.flatMap((effect) =>
+    effect.kind === 'create-task' ? [taskRow(unit, taskOfEffect(row, effect))] : [],
+  )
+  const terminal = isTerminal(execution.status)
+  const update: ExecutionUpdate = {
+    status: execution.status,
+    state: JSON.stringify(execution.state),
+    output: execution.output === undefined ? null : JSON.stringify(execution.output),
+    error: execution.error === undefined ? null : JSON.stringify(execution.error),
+    deadline_at: execution.deadlineAt ?? null,
+    wake_at: result.wakeAt ?? null,
+    seq: seq + result.history.length,
+    updated_at: unit.now,
+    ended_at: terminal ? (row.ended_at ?? unit.now) : null,
+  }
+  const next = { row: { ...row, ...update, rev: Number(row.rev) + 1 }, state: execution.state }
+  return { row, result, history, tasks, update, keepDueWake: options.keepDueWake, next }
+}
+
+/** The row of a new task, leased at once when this node handles its type; recorded in the unit for after commit. */
+export function taskRow(unit: UnitEffects, task: TaskInit): TasksTable {
+  const leaseTo = unit.lease?.types.has(task.type) ? unit.lease : undefined
+  const row: TasksTable = {
+    id: task.id,
+    tenant_id: task.tenantId,
+    execution_id: task.executionId ?? null,
+    step_id: task.stepId ?? null,
+    purpose: task.purpose,
+    attempt: task.attempt,
+    max_attempts: task.maxAttempts,
+    type: task.type,
+    input: JSON.stringify(task.input ?? null),
+    status: leaseTo ? 'leased' : 'queued',
+    worker_id: leaseTo?.workerId ?? null,
+    claimable_at: leaseTo ? leaseTo.untilMs : unit.now,
+    lease_expires_at: leaseTo?.untilMs ?? null,
+    deliveries: leaseTo ? 1 : 0,
+    output: null,
+    error: null,
+    created_by: task.createdBy,
+    created_at: unit.now,
+    updated_at: unit.now,
+    completed_at: null,
+  }
+  unit.created.push(row)
+  if (leaseTo) unit.leased.push(row)
+  return row
+}
+
+export function taskOfEffect(
+  row: ExecutionsTable,
+  effect: Extract<Effect, { kind: 'create-task' }>,
+): TaskInit {
+  return {
+    id: effect.taskId,
+    tenantId: row.tenant_id,
+    executionId: row.id,
+    stepId: effect.stepId,
+    purpose: effect.purpose,
+    attempt: effect.attempt,
+    maxAttempts: 1,
+    type: effect.type,
+    input: effect.input,
+    createdBy: row.started_by,
+  }
+}
+
+/**
+ * Status changes as Post Office events: `workflow.started`, `.paused`, `.resumed`, `.retried`, `.completed`,
+ * `.failed`, `.cancelled`, `.timed_out` (compensating is not announced; its end is).
+ */
+export function statusEvents(row: ExecutionsTable, execution: ExecutionSnapshot): StatusEvent[] {
+  const types: string[] = []
+  if (Number(row.seq) === 0) types.push('workflow.started')
+  const before = row.status as ExecutionStatus
+  if (execution.status !== before && execution.status !== 'compensating') {
+    if (execution.status !== 'running') types.push(`workflow.${execution.status}`)
+    else if (before === 'paused') types.push('workflow.resumed')
+    else if (before === 'failed' || before === 'timed_out') types.push('workflow.retried')
+  }
+  return types.map((type) => ({
+    tenantId: row.tenant_id,
+    type,
+    source: 'service:conductor',
+    payload: {
+      executionId: row.id,
+      workflow: row.workflow,
+      version: Number(row.version),
+      status: execution.status,
+      correlationId: row.correlation_id,
+      parentId: row.parent_id,
+      ...(isTerminal(execution.status)
+        ? { output: execution.output ?? null, error: execution.error ?? null }
+        : {}),
+    },
+  }))
+}
