@@ -5,7 +5,8 @@ import type { SqlMigration } from '../../ports/sql-database.js'
 import { createDefinitionStore } from './definitions/store.js'
 import { createTimerSweeper } from './engine/timers.js'
 import { createTransitionRunner, type UnitEffects } from './engine/transitions.js'
-import { createUnitRunner } from './engine/units.js'
+import { createFastWriter } from './engine/fast-writes.js'
+import { createFastRunner, createUnitRunner } from './engine/units.js'
 import { createExecutions } from './executions/executions.js'
 import { conductorMigration, conductorRevisionMigration } from './migration.js'
 import type { ConductorDeps } from './module.js'
@@ -51,14 +52,16 @@ export function createConductorService(deps: ConductorDeps) {
     if (unit.published) void deps.events?.wake()
   }
 
-  const inUnit = createUnitRunner(deps, {
+  const hooks = {
     lease: () => (workers.types().length > 0 ? workers.lease() : undefined),
     afterCommit,
-  })
-  const queue = createTaskQueue(deps, runner, inUnit)
+  }
+  const inUnit = createUnitRunner(deps, hooks)
+  const fast = createFastRunner(deps, hooks, createFastWriter(deps, runner.statements))
+  const queue = createTaskQueue(deps, runner, inUnit, fast)
   const workers = createLocalWorkers(deps, queue, workerId)
   const timers = createTimerSweeper(deps, runner, inUnit)
-  const executions = createExecutions(deps, definitions, runner, inUnit)
+  const executions = createExecutions(deps, definitions, { runner, inUnit, fast })
 
   function onHint(message: string): void {
     try {
@@ -88,6 +91,8 @@ export function createConductorService(deps: ConductorDeps) {
     workerId,
     /** Registers an in-process handler for a task type on this node. */
     registerHandler: (type: string, handler: TaskHandler) => workers.register(type, handler),
+    /** Fast-path batches written and refused on this node (see engine/fast-writes.ts). */
+    fastWrites: () => fast.counts(),
     /** Fires every due timer now (the sweeper does this on its own every `sweepIntervalMs`). */
     runDue: () => timers.runDue(),
   }
@@ -115,7 +120,10 @@ export function createConductorService(deps: ConductorDeps) {
       await hints?.unsubscribe()
     },
     healthCheck: () =>
-      Promise.resolve({ status: 'healthy' as const, details: { workerId, handlers: workers.types() } }),
+      Promise.resolve({
+        status: 'healthy' as const,
+        details: { workerId, handlers: workers.types(), fastWrites: fast.counts() },
+      }),
   }
   return { conductor, service }
 }

@@ -112,13 +112,13 @@ export const conductorRevisionMigration: SqlMigration = {
       .addColumn('rev', 'integer', (c) => c.notNull().defaultTo(0))
       .execute()
     if (dialect !== 'postgres') return
-    await sql`create or replace function cd_require_rows(found bigint, expected bigint) returns bigint
+    await sql`create or replace function cd_require_rows(matched bigint, wanted bigint) returns bigint
       language plpgsql as $$
       begin
-        if found <> expected then
-          raise exception 'conductor fast write: % of % rows matched', found, expected using errcode = '40001';
+        if matched <> wanted then
+          raise exception 'conductor fast write: % of % rows matched', matched, wanted using errcode = '40001';
         end if;
-        return found;
+        return matched;
       end $$`.execute(db)
   },
 }

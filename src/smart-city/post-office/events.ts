@@ -24,22 +24,23 @@ export const outboxHintChannel = 'po:outbox'
 export function createEventPublisher(deps: PostOfficeDeps) {
   const db = deps.database.db as Kysely<PostOfficeTables>
 
+  function rowOf(input: PublishInput) {
+    return {
+      id: deps.ids.next('evt'),
+      tenant_id: input.tenantId,
+      type: checkEventType(input.type),
+      payload: serializePayload(input.payload),
+      source: input.source,
+      created_at: deps.clock.now(),
+      status: 'pending',
+      routed_at: null,
+    }
+  }
+
   async function insert(store: Kysely<PostOfficeTables>, input: PublishInput): Promise<{ id: string }> {
-    const id = deps.ids.next('evt')
-    await store
-      .insertInto('po_events')
-      .values({
-        id,
-        tenant_id: input.tenantId,
-        type: checkEventType(input.type),
-        payload: serializePayload(input.payload),
-        source: input.source,
-        created_at: deps.clock.now(),
-        status: 'pending',
-        routed_at: null,
-      })
-      .execute()
-    return { id }
+    const row = rowOf(input)
+    await store.insertInto('po_events').values(row).execute()
+    return { id: row.id }
   }
 
   async function wake(): Promise<void> {
@@ -54,6 +55,14 @@ export function createEventPublisher(deps: PostOfficeDeps) {
     /** Writes the event into the outbox inside `trx`; it is published only if `trx` commits. */
     publishInTransaction(trx: Transaction<AnyDatabase>, input: PublishInput): Promise<{ id: string }> {
       return insert(trx as unknown as Kysely<PostOfficeTables>, input)
+    },
+    /**
+     * The insert of these events into the outbox, built on `store`, for a caller that runs it as part of its own
+     * atomic write (a data-modifying CTE on PostgreSQL, a statement of its transaction on SQLite). Call `wake()`
+     * after that write commits.
+     */
+    outboxInsert(store: Kysely<AnyDatabase> | Transaction<AnyDatabase>, inputs: readonly PublishInput[]) {
+      return (store as unknown as Kysely<PostOfficeTables>).insertInto('po_events').values(inputs.map(rowOf))
     },
     /** Publishes in a transaction of its own and wakes the dispatchers. */
     async publish(input: PublishInput): Promise<{ id: string }> {

@@ -15,6 +15,15 @@ export function createDefinitionStore(database: SqlDatabase, now: () => number) 
   const cache = new Map<string, WorkflowDefinition>()
   const keyOf = (tenantId: string, name: string, version: number) =>
     `${tenantId}\u0000${name}\u0000${version}`
+  /** The latest version of each name this node has seen (another node may have made a newer one since). */
+  const latestSeen = new Map<string, WorkflowDefinition>()
+  const nameKey = (tenantId: string, name: string) => `${tenantId}\u0000${name}`
+
+  function remember(tenantId: string, definition: WorkflowDefinition, latest: boolean): void {
+    cache.set(keyOf(tenantId, definition.name, definition.version), definition)
+    const key = nameKey(tenantId, definition.name)
+    if (latest || (latestSeen.get(key)?.version ?? 0) < definition.version) latestSeen.set(key, definition)
+  }
 
   async function get(
     store: ConductorDb,
@@ -37,7 +46,7 @@ export function createDefinitionStore(database: SqlDatabase, now: () => number) 
     if (!row)
       throw conductorErrors.WORKFLOW_NOT_FOUND({ name, version: version === undefined ? '' : ` v${version}` })
     const definition = { ...(JSON.parse(row.definition) as WorkflowSpec), version: Number(row.version) }
-    cache.set(keyOf(tenantId, name, definition.version), definition)
+    remember(tenantId, definition, version === undefined)
     return definition
   }
 
@@ -73,7 +82,9 @@ export function createDefinitionStore(database: SqlDatabase, now: () => number) 
       const spec = validateDefinition(raw) as WorkflowSpec & { version?: number }
       for (let attempt = 0; ; attempt++) {
         try {
-          return await insert(principal, spec)
+          const created = await insert(principal, spec)
+          remember(principal.tenantId, created, false)
+          return created
         } catch (error) {
           if (database.classifyError(error) !== 'unique_violation') throw error
           if (spec.version !== undefined || attempt >= 4) {
@@ -86,6 +97,8 @@ export function createDefinitionStore(database: SqlDatabase, now: () => number) 
       }
     },
     latest: (tenantId: string, name: string) => get(db, tenantId, name),
+    /** The latest version this node has seen, without asking the database; a caller must check it is still latest. */
+    latestSeen: (tenantId: string, name: string) => latestSeen.get(nameKey(tenantId, name)),
     version: (tenantId: string, name: string, version: number) => get(db, tenantId, name, version),
     /** The latest version of each workflow, by name. */
     async list(tenantId: string) {

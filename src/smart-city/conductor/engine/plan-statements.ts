@@ -1,6 +1,6 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
 import type { SqlDialect } from '../../../ports/sql-database.js'
-import type { ConductorDb, ConductorTables, ExecutionsTable } from '../tables.js'
+import type { ConductorDb, ExecutionsTable } from '../tables.js'
 import type { WritePlan } from './write-plan.js'
 
 /**
@@ -69,23 +69,26 @@ export function createPlanStatements(dialect: SqlDialect) {
       await sql`with ${sql.join(ctes)} ${update(false)}`.execute(store)
     },
 
-    /** New executions' rows as their plans leave them (a start inserts its first transition's outcome at once). */
-    insertStarts(
-      store: Kysely<ConductorTables>,
-      starts: readonly { plan: WritePlan; latestOnly: boolean }[],
-    ) {
-      const rows = starts.map(({ plan }) => plan.next.row)
-      const columns = Object.keys(rows[0]!) as (keyof ExecutionsTable)[]
+    /**
+     * New executions' rows as their plans leave them (a start inserts its first transition's outcome at once): the
+     * VALUES list `s` and the insert from it, which skips a start of a workflow's latest version when a newer
+     * version exists.
+     */
+    insertStarts(starts: readonly { plan: WritePlan; latestOnly: boolean }[]) {
+      const columns = Object.keys(starts[0]!.plan.next.row) as (keyof ExecutionsTable)[]
+      const names = sql.join(columns.map((c) => sql.id(c)))
       const values = starts.map(
         ({ plan, latestOnly }) =>
           sql`(${sql.join(columns.map((c) => valueOf(plan.next.row, c)))}, ${latestOnly ? 1 : 0}${int})`,
       )
-      return sql`insert into cd_executions (${sql.join(columns.map((c) => sql.id(c)))})
-        select ${sql.join(columns.map((c) => sql.ref(`s.${c}`)))}
-        from (values ${sql.join(values)}) as s(${sql.join(columns.map((c) => sql.id(c)))}, latest_only)
-        where s.latest_only = 0 or not exists (select 1 from cd_workflows w
-          where w.tenant_id = s.tenant_id and w.name = s.workflow and w.version > s.version)
-        returning 1`
+      return {
+        values: sql`s(${names}, latest_only) as (values ${sql.join(values)})`,
+        insert: sql`insert into cd_executions (${names})
+          select ${sql.join(columns.map((c) => sql.ref(`s.${c}`)))} from s
+          where s.latest_only = 0 or not exists (select 1 from cd_workflows w
+            where w.tenant_id = s.tenant_id and w.name = s.workflow and w.version > s.version)
+          returning 1`,
+      }
     },
   }
 

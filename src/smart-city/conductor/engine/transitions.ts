@@ -376,9 +376,9 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
     return row
   }
 
-  async function createExecution(unit: Unit, init: NewExecution): Promise<ExecutionSnapshot> {
+  function initialRow(unit: UnitEffects, init: NewExecution): ExecutionsTable {
     const { definition } = init
-    const row: ExecutionsTable = {
+    return {
       id: init.id,
       tenant_id: init.tenantId,
       workflow: definition.name,
@@ -401,8 +401,12 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
       seq: 0,
       rev: 0,
     }
+  }
+
+  async function createExecution(unit: Unit, init: NewExecution): Promise<ExecutionSnapshot> {
+    const row = initialRow(unit, init)
     await unit.trx.insertInto('cd_executions').values(row).execute()
-    const result = await decideWithChildren(unit, row, definition, {
+    const result = await decideWithChildren(unit, row, init.definition, {
       snapshot: snapshotOf(row),
       events: [{ kind: 'start' }],
     })
@@ -410,7 +414,40 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
     return result.execution
   }
 
-  return { transition, transitionMany, decideCached, createExecution, createTask, cache }
+  /**
+   * A start for the fast path: the new execution's first transition, planned to be inserted as it leaves the row
+   * (`plan.next.row`), with its status events; undefined when the start needs more than its own rows (a child
+   * workflow to start), so it must be taken the locking way.
+   */
+  async function planStart(
+    unit: UnitEffects,
+    init: NewExecution,
+  ): Promise<{ plan: WritePlan; events: StatusEvent[] } | undefined> {
+    const row = initialRow(unit, init)
+    const result = await decide({
+      definition: init.definition,
+      execution: snapshotOf(row),
+      events: [{ kind: 'start' }],
+      now: unit.now,
+      newId,
+    })
+    if (result.effects.some((effect) => effect.kind !== 'create-task')) return undefined
+    return {
+      plan: planWrites(unit, row, result, { keepDueWake: true }),
+      events: statusEvents(row, result.execution),
+    }
+  }
+
+  return {
+    transition,
+    transitionMany,
+    decideCached,
+    planStart,
+    createExecution,
+    createTask,
+    cache,
+    statements,
+  }
 }
 
 export type TransitionRunner = ReturnType<typeof createTransitionRunner>

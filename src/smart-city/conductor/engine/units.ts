@@ -1,5 +1,6 @@
 import type { ConductorDeps } from '../module.js'
-import { type Unit, type UnitEffects, unitOf } from './transitions.js'
+import type { FastBatch, FastWriter } from './fast-writes.js'
+import { effectsOf, type Unit, type UnitEffects, unitOf } from './transitions.js'
 
 /**
  * Runs `work` in one SQL transaction as a Unit, retrying when the database reports contention (a deadlock or
@@ -34,3 +35,32 @@ export function createUnitRunner(
 }
 
 export type UnitRunner = ReturnType<typeof createUnitRunner>
+
+/**
+ * The fast path's counterpart of a unit (see fast-writes.ts): `begin` gives the effects record to plan a batch in
+ * (with the lease for new in-process tasks), `write` writes the batch and, once it is committed, does the same
+ * after-commit work as a unit. `write` answers false when the batch was refused (nothing written).
+ */
+export function createFastRunner(
+  deps: ConductorDeps,
+  hooks: { lease: () => Unit['lease']; afterCommit: (unit: UnitEffects) => void },
+  writeFast: FastWriter,
+) {
+  /** Batches written and refused since start, for the health details (and tests that the path is taken). */
+  const counts = { written: 0, refused: 0 }
+  return {
+    begin: (): UnitEffects => effectsOf(deps.clock.now(), hooks.lease()),
+    async write(batch: FastBatch): Promise<boolean> {
+      if (!(await writeFast(batch))) {
+        counts.refused++
+        return false
+      }
+      counts.written++
+      hooks.afterCommit(batch.unit)
+      return true
+    },
+    counts: () => ({ ...counts }),
+  }
+}
+
+export type FastRunner = ReturnType<typeof createFastRunner>

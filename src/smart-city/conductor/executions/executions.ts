@@ -5,7 +5,7 @@ import type { Principal } from '../../../kernel/principal.js'
 import type { DefinitionStore } from '../definitions/store.js'
 import { type ExecutionEvent, TransitionRefused } from '../engine/decide.js'
 import type { TransitionRunner } from '../engine/transitions.js'
-import type { UnitRunner } from '../engine/units.js'
+import type { FastRunner, UnitRunner } from '../engine/units.js'
 import { conductorErrors } from '../errors.js'
 import type { ConductorDeps } from '../module.js'
 import type { ConductorTables, ExecutionsTable } from '../tables.js'
@@ -24,9 +24,9 @@ export interface StartRequest {
 export function createExecutions(
   deps: ConductorDeps,
   definitions: DefinitionStore,
-  runner: TransitionRunner,
-  inUnit: UnitRunner,
+  engine: { runner: TransitionRunner; inUnit: UnitRunner; fast: FastRunner },
 ) {
+  const { runner, inUnit, fast } = engine
   const db = deps.database.db as Kysely<ConductorTables>
 
   async function byKey(tenantId: string, key: string) {
@@ -54,8 +54,10 @@ export function createExecutions(
       const found = await byKey(principal.tenantId, key)
       if (found) return existing(found, name)
     }
+    const id = deps.ids.next('exe')
+    const fastRow = await startFast(principal, name, request, id)
+    if (fastRow) return { row: fastRow, created: true }
     try {
-      const id = deps.ids.next('exe')
       await inUnit(async (unit) => {
         const definition = await definitions.get(unit.trx, principal.tenantId, name, request.version)
         await runner.createExecution(unit, {
@@ -76,6 +78,47 @@ export function createExecutions(
       if (!found) throw error
       return existing(found, name)
     }
+  }
+
+  /**
+   * The fast path of a start (see engine/fast-writes.ts), with the definition this node already holds: the version
+   * asked for, or the latest it has seen, which the write checks is still the latest. Answers the new row, or
+   * undefined when the start must be taken the locking way (it starts a child, the node knows no latest version,
+   * or the write was refused — a newer version, a reused idempotency key).
+   */
+  async function startFast(
+    principal: Pick<Principal, 'tenantId' | 'userId'>,
+    name: string,
+    request: StartRequest,
+    id: string,
+  ): Promise<ExecutionsTable | undefined> {
+    const definition =
+      request.version === undefined
+        ? definitions.latestSeen(principal.tenantId, name)
+        : await definitions.version(principal.tenantId, name, request.version).catch(() => undefined)
+    if (!definition) return undefined
+    const unit = fast.begin()
+    const planned = await runner
+      .planStart(unit, {
+        id,
+        tenantId: principal.tenantId,
+        definition,
+        input: request.input ?? {},
+        startedBy: principal.userId,
+        depth: 0,
+        ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+        ...(request.correlationId === undefined ? {} : { correlationId: request.correlationId }),
+      })
+      .catch(() => undefined)
+    if (!planned) return undefined
+    const written = await fast.write({
+      unit,
+      finished: [],
+      plans: [],
+      starts: [{ plan: planned.plan, latestOnly: request.version === undefined }],
+      events: planned.events,
+    })
+    return written ? planned.plan.next.row : undefined
   }
 
   async function load(tenantId: string, id: string): Promise<ExecutionsTable> {

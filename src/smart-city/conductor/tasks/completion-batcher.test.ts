@@ -23,11 +23,11 @@ describe('completion batcher', () => {
       },
       { maxBatch: 3, maxInFlight: 1 },
     )
-    const done = [batcher.complete('a', 1), batcher.complete('b', 2)]
+    const done = [batcher.complete({ id: 'a', output: 1 }), batcher.complete({ id: 'b', output: 2 })]
     expect(batches).toEqual([])
     await new Promise((resolve) => setImmediate(resolve))
     expect(batches).toEqual([['a', 'b']])
-    for (const id of ['c', 'd', 'e', 'f']) done.push(batcher.complete(id, id))
+    for (const id of ['c', 'd', 'e', 'f']) done.push(batcher.complete({ id: id, output: id }))
     await new Promise((resolve) => setImmediate(resolve))
     expect(batches).toHaveLength(1)
     first.open()
@@ -50,9 +50,9 @@ describe('completion batcher', () => {
       { maxBatch: 10, maxInFlight: 1 },
     )
     const results = await Promise.allSettled([
-      batcher.complete('good', 1),
-      batcher.complete('bad', 2),
-      batcher.complete('fine', 3),
+      batcher.complete({ id: 'good', output: 1 }),
+      batcher.complete({ id: 'bad', output: 2 }),
+      batcher.complete({ id: 'fine', output: 3 }),
     ])
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     expect(failures).toEqual([['the batch failed', 3]])
@@ -78,7 +78,7 @@ describe('completion batcher', () => {
       },
       { maxBatch: 1, maxInFlight: 2 },
     )
-    await Promise.all(Array.from({ length: 7 }, (_, i) => batcher.complete(`t${i}`, i)))
+    await Promise.all(Array.from({ length: 7 }, (_, i) => batcher.complete({ id: `t${i}`, output: i })))
     expect(most).toBe(2)
   })
 })

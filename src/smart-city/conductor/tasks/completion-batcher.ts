@@ -66,9 +66,9 @@ export function createCompletionBatcher(
   }
 
   return {
-    complete(id: string, output: unknown): Promise<void> {
+    complete(completion: Completion): Promise<void> {
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ id, output, resolve, reject })
+        waiting.push({ ...completion, resolve, reject })
         schedule()
       })
     },

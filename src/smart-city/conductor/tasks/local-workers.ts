@@ -119,7 +119,7 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     try {
       const output = await handler(JSON.parse(task.input) as unknown, contextOf(task))
       renew.cancel()
-      await completions.complete(task.id, output ?? null)
+      await completions.complete({ id: task.id, output: output ?? null, task })
     } catch (error) {
       renew.cancel()
       const failure = {

@@ -2,7 +2,8 @@ import { sql } from 'kysely'
 import type { ConductorDeps } from '../module.js'
 import { conductorErrors } from '../errors.js'
 import type { TransitionRunner, Unit } from '../engine/transitions.js'
-import type { UnitRunner } from '../engine/units.js'
+import type { FastRunner, UnitRunner } from '../engine/units.js'
+import type { ExecutionEvent } from '../engine/decide.js'
 import type { StepError } from '../engine/state.js'
 import type { TasksTable } from '../tables.js'
 
@@ -30,12 +31,34 @@ export type FailureInput = { error: StepError; retryable: boolean }
 export interface Completion {
   id: string
   output: unknown
+  /** The task as its worker was given it, when known: lets the fast path decide without reading it. */
+  task?: Pick<TasksTable, 'execution_id' | 'step_id' | 'purpose'>
 }
 
 const standaloneBackoffMs = (attempt: number) => Math.min(60_000, 1000 * 2 ** (attempt - 1))
 const terminal = ['completed', 'failed', 'cancelled']
 
-export function createTaskQueue(deps: ConductorDeps, runner: TransitionRunner, inUnit: UnitRunner) {
+/** A task's completion as the interpreter takes it; the output is parsed from its stored text (a copy of its own). */
+function completedEvent(
+  taskId: string,
+  task: Pick<TasksTable, 'step_id' | 'purpose'>,
+  output: string,
+): ExecutionEvent {
+  return {
+    kind: 'task-completed',
+    taskId,
+    stepId: task.step_id!,
+    purpose: task.purpose,
+    output: JSON.parse(output) as unknown,
+  }
+}
+
+export function createTaskQueue(
+  deps: ConductorDeps,
+  runner: TransitionRunner,
+  inUnit: UnitRunner,
+  fast: FastRunner,
+) {
   const postgres = deps.database.dialect === 'postgres'
 
   async function claim(request: ClaimRequest): Promise<TasksTable[]> {
@@ -164,13 +187,17 @@ export function createTaskQueue(deps: ConductorDeps, runner: TransitionRunner, i
   }
 
   /**
-   * Completes several tasks in one unit (the in-process handlers' group commit): finishes those still open and
-   * moves their executions on together. A task already finished is left as it is, as `complete` would.
+   * Completes several tasks together (the in-process handlers' group commit): those whose executions this node
+   * holds in its cache go the fast path (one atomic write, nothing read first); the rest, and a fast batch that was
+   * refused, in one unit that finishes the tasks still open and moves their executions on together. A task already
+   * finished is left as it is, as `complete` would.
    */
   async function completeMany(items: readonly Completion[]): Promise<void> {
-    const outputs = new Map<string, string>()
-    for (const item of items)
-      if (!outputs.has(item.id)) outputs.set(item.id, JSON.stringify(item.output ?? null))
+    const unique = new Map<string, Completion>()
+    for (const item of items) if (!unique.has(item.id)) unique.set(item.id, item)
+    const rest = await completeFast([...unique.values()])
+    if (rest.length === 0) return
+    const outputs = new Map(rest.map((item) => [item.id, JSON.stringify(item.output ?? null)]))
     await inUnit(async (unit) => {
       const finished = await finishOpen(unit, outputs)
       await runner.transitionMany(
@@ -178,23 +205,50 @@ export function createTaskQueue(deps: ConductorDeps, runner: TransitionRunner, i
         finished.flatMap((task) =>
           task.execution_id === null
             ? []
-            : [
-                {
-                  id: task.execution_id,
-                  events: [
-                    {
-                      kind: 'task-completed' as const,
-                      taskId: task.id,
-                      stepId: task.step_id!,
-                      purpose: task.purpose,
-                      output: JSON.parse(task.output!) as unknown,
-                    },
-                  ],
-                },
-              ],
+            : [{ id: task.execution_id, events: [completedEvent(task.id, task, task.output!)] }],
         ),
       )
     })
+  }
+
+  /** Answers the completions left for the locking path. */
+  async function completeFast(items: Completion[]): Promise<Completion[]> {
+    const rest: Completion[] = []
+    const byExecution = new Map<string, { items: Completion[]; outputs: string[] }>()
+    for (const item of items) {
+      const executionId = item.task?.execution_id
+      if (!executionId) {
+        rest.push(item)
+        continue
+      }
+      const group = byExecution.get(executionId) ?? { items: [], outputs: [] }
+      group.items.push(item)
+      group.outputs.push(JSON.stringify(item.output ?? null))
+      byExecution.set(executionId, group)
+    }
+    if (byExecution.size === 0) return rest
+    const unit = fast.begin()
+    const decided = await runner.decideCached(
+      unit,
+      [...byExecution].map(([id, group]) => ({
+        id,
+        events: group.items.map((item, i) => completedEvent(item.id, item.task!, group.outputs[i]!)),
+      })),
+    )
+    for (const { id } of decided.rest) rest.push(...byExecution.get(id)!.items)
+    if (decided.plans.length === 0) return rest
+    const moved = decided.plans.map((plan) => byExecution.get(plan.row.id)!)
+    const written = await fast.write({
+      unit,
+      finished: moved.flatMap((group) =>
+        group.items.map((item, i) => ({ id: item.id, output: group.outputs[i]! })),
+      ),
+      plans: decided.plans,
+      starts: [],
+      events: decided.events,
+    })
+    if (!written) for (const group of moved) rest.push(...group.items)
+    return rest
   }
 
   /** Marks the open ones among these tasks completed with their outputs; answers them as they now are. */

@@ -90,7 +90,10 @@ function deliveryView(d: DeliveryRecord) {
   }
 }
 
-export function eventRoutes(events: EventPublisher, subscriptions: Subscriptions): FastifyPluginAsyncTypebox {
+export function eventRoutes(
+  events: Pick<EventPublisher, 'publish'>,
+  subscriptions: Subscriptions,
+): FastifyPluginAsyncTypebox {
   return (app) => {
     app.post(
       '/api/v1/events',

@@ -1,0 +1,141 @@
+import { type Kysely, sql } from 'kysely'
+import type { ConductorDeps } from '../module.js'
+import type { ConductorTables } from '../tables.js'
+import type { PlanStatements } from './plan-statements.js'
+import type { UnitEffects } from './transitions.js'
+import type { StatusEvent, WritePlan } from './write-plan.js'
+
+/**
+ * The fast path: transitions decided from what this node already holds (executions it wrote last, from its
+ * cache; new executions it is starting), written without reading anything first, on conditions checked by the
+ * write itself — every task finished is still open, every execution updated is still at the revision it was
+ * decided on, a start of a workflow's latest version finds no newer version. On PostgreSQL the whole batch is one
+ * statement of data-modifying CTEs (one round trip, committed on its own) that `cd_require_rows` aborts as a whole
+ * when a condition fails; on SQLite it is one transaction that rolls back. A refused batch changes nothing, and
+ * the caller takes the locking path instead, which reads the rows and decides again.
+ */
+export interface FastBatch {
+  unit: UnitEffects
+  /** Tasks to mark completed with their outputs (JSON text); each must still be open. */
+  finished: { id: string; output: string }[]
+  /** Transitions of existing executions, each on condition of its row's `rev`. */
+  plans: WritePlan[]
+  /** New executions, inserted as their first transition leaves them. */
+  starts: { plan: WritePlan; latestOnly: boolean }[]
+  events: StatusEvent[]
+}
+
+class Refused extends Error {}
+
+export function createFastWriter(deps: ConductorDeps, statements: PlanStatements) {
+  const db = deps.database.db as Kysely<ConductorTables>
+
+  /** The VALUES list `f` of the tasks to finish and the update from it. */
+  function finishTasks(batch: FastBatch) {
+    const { now } = batch.unit
+    const values = batch.finished.map(({ id, output }) => sql`(${id}, ${output})`)
+    return {
+      values: sql`f(id, output) as (values ${sql.join(values)})`,
+      update: sql`update cd_tasks set status = 'completed', output = f.output, error = null, claimable_at = null,
+          lease_expires_at = null, updated_at = ${now}, completed_at = ${now}
+        from f where cd_tasks.id = f.id and cd_tasks.status in ('queued', 'leased')
+        returning 1`,
+    }
+  }
+
+  /** Answers the earliest `wake_at` among the updated rows (a kept wake-up may be due). */
+  async function writePostgres(batch: FastBatch): Promise<number | null> {
+    const ctes = []
+    const checks = []
+    if (batch.finished.length > 0) {
+      const finish = finishTasks(batch)
+      ctes.push(finish.values, sql`fin as (${finish.update})`)
+      checks.push(sql`cd_require_rows((select count(*) from fin), ${batch.finished.length})`)
+    }
+    if (batch.plans.length > 0) {
+      ctes.push(statements.updateValues(batch.plans), sql`x as (${statements.update(true)})`)
+      checks.push(sql`cd_require_rows((select count(*) from x), ${batch.plans.length})`)
+    }
+    if (batch.starts.length > 0) {
+      const starts = statements.insertStarts(batch.starts)
+      ctes.push(starts.values, sql`n as (${starts.insert})`)
+      checks.push(sql`cd_require_rows((select count(*) from n), ${batch.starts.length})`)
+    }
+    const { history, tasks } = statements.historyAndTasks(db, [
+      ...batch.plans,
+      ...batch.starts.map((s) => s.plan),
+    ])
+    if (history) ctes.push(sql`h as (${history})`)
+    if (tasks) ctes.push(sql`t as (${tasks})`)
+    if (deps.events && batch.events.length > 0)
+      ctes.push(sql`e as (${deps.events.outboxInsert(db, batch.events)})`)
+    const due = batch.plans.length > 0 ? sql`(select min(wake_at) from x)` : sql`null::bigint`
+    const { rows } = await sql<{ due: number | null }>`with ${sql.join(ctes)}
+      select ${sql.join(checks)}, ${due} as due`.execute(db)
+    return rows[0]?.due ?? null
+  }
+
+  async function writeSqlite(batch: FastBatch): Promise<number | null> {
+    return deps.database.transaction(async (trx) => {
+      const store = trx as unknown as Kysely<ConductorTables>
+      const expect = (found: number, expected: number) => {
+        if (found !== expected) throw new Refused(`${found} of ${expected} rows matched`)
+      }
+      if (batch.finished.length > 0) {
+        const finish = finishTasks(batch)
+        expect(
+          (await sql`with ${finish.values} ${finish.update}`.execute(store)).rows.length,
+          batch.finished.length,
+        )
+      }
+      let due: number | null = null
+      if (batch.plans.length > 0) {
+        const { rows } = await sql<{
+          wake_at: number | null
+        }>`with ${statements.updateValues(batch.plans)} ${statements.update(true)}`.execute(store)
+        expect(rows.length, batch.plans.length)
+        for (const { wake_at } of rows) if (wake_at !== null && (due === null || wake_at < due)) due = wake_at
+      }
+      if (batch.starts.length > 0) {
+        const starts = statements.insertStarts(batch.starts)
+        expect(
+          (await sql`with ${starts.values} ${starts.insert}`.execute(store)).rows.length,
+          batch.starts.length,
+        )
+      }
+      const { history, tasks } = statements.historyAndTasks(store, [
+        ...batch.plans,
+        ...batch.starts.map((s) => s.plan),
+      ])
+      if (history) await history.execute()
+      if (tasks) await tasks.execute()
+      if (deps.events && batch.events.length > 0)
+        await deps.events.outboxInsert(store, batch.events).execute()
+      return due
+    })
+  }
+
+  /** Writes the batch; false when it was refused (nothing written). */
+  return async function writeFast(batch: FastBatch): Promise<boolean> {
+    let due: number | null
+    try {
+      due = statements.postgres ? await writePostgres(batch) : await writeSqlite(batch)
+    } catch (error) {
+      const refused = error instanceof Refused || deps.database.classifyError(error) !== 'other'
+      if (!refused) deps.logger.warn({ err: error }, 'a fast conductor write failed; taking the locking path')
+      return false
+    }
+    const { unit } = batch
+    const written = [...batch.plans, ...batch.starts.map((s) => s.plan)]
+    for (const plan of written) {
+      unit.states.push(plan.next)
+      const { wakeAt } = plan.result
+      if (wakeAt !== undefined && wakeAt <= unit.now && plan.result.history.length > 0) unit.wake = true
+    }
+    if (due !== null && Number(due) <= unit.now) unit.wake = true
+    if (deps.events && batch.events.length > 0) unit.published = true
+    return true
+  }
+}
+
+export type FastWriter = ReturnType<typeof createFastWriter>
