@@ -77,16 +77,23 @@ export function isWellFormedId(value: string, prefix?: string): boolean {
 export function createTimeOrderedIdGenerator(now: () => number): IdGenerator {
   let lastMs = -1
   let sequence = 0
+  let pool = randomBytes(4096)
+  let offset = 0
+  const bytes = Buffer.alloc(16)
   return {
     next(prefix) {
       checkPrefix(prefix)
       const ms = Math.max(now(), lastMs)
       sequence = ms === lastMs ? (sequence + 1) & 0xffff : 0
       lastMs = ms
-      const bytes = Buffer.alloc(16)
+      if (offset + 8 > pool.length) {
+        pool = randomBytes(4096)
+        offset = 0
+      }
       bytes.writeUIntBE(ms, 0, 6)
       bytes.writeUInt16BE(sequence, 6)
-      randomBytes(8).copy(bytes, 8)
+      pool.copy(bytes, 8, offset, offset + 8)
+      offset += 8
       return `${prefix}_${encodeBase32(bytes)}`
     },
   }

@@ -68,6 +68,7 @@ async function openHandle(location: string): Promise<Database.Database> {
     // pages a busy node spends much of its time in them. Ten times fewer, the WAL grows to about 40 MB between.
     handle.exec(`pragma wal_autocheckpoint = ${walAutocheckpointPages}`)
     handle.exec('pragma foreign_keys = ON')
+    handle.exec('pragma cache_size = -65536')
     return handle
   } catch (error) {
     if (handle?.open) handle.close()

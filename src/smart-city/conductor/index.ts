@@ -1,4 +1,5 @@
 import type { TimerHandle } from '../../kernel/clock.js'
+import { createTimeOrderedIdGenerator } from '../../kernel/ids.js'
 import type { PlatformService } from '../../kernel/lifecycle.js'
 import type { Subscription } from '../../ports/pub-sub.js'
 import type { SqlMigration } from '../../ports/sql-database.js'
@@ -28,8 +29,11 @@ const hintRetryMs = 3000
  * The Conductor: versioned workflow definitions, durable executions driven by any node, and the task queue that
  * in-process handlers and remote workers share. Every state change is one SQL transaction; timers live in rows.
  */
-export function createConductorService(deps: ConductorDeps) {
-  const workerId = deps.ids.next('node')
+export function createConductorService(given: ConductorDeps) {
+  const workerId = given.ids.next('node')
+  // Executions and tasks are written at a high rate: ids that sort by creation time put new rows at the end of
+  // their indexes instead of on random pages (far fewer pages written per commit, on both databases).
+  const deps = { ...given, ids: createTimeOrderedIdGenerator(() => given.clock.now()) }
   const definitions = createDefinitionStore(deps.database, () => deps.clock.now())
   const runner = createTransitionRunner(deps, definitions)
   const waiters = createTaskWaiters(deps.clock)

@@ -22,6 +22,7 @@ import { matchesPattern } from './topics.js'
 const batchSize = 50
 const maxRoundsPerPass = 20
 const insertChunk = 100
+const busyGapMs = 20
 
 type DeliveryRow = PostOfficeTables['po_deliveries']
 
@@ -42,6 +43,7 @@ export function createDispatcher(
   let stopped = true
   let timer: TimerHandle | undefined
   let hints: Subscription | undefined
+  let lastBusyStart = -Infinity
 
   /** Routes pending outbox events and claims due deliveries, in one transaction. */
   async function routeAndClaim(): Promise<{ routed: number; due: DeliveryRow[] }> {
@@ -216,8 +218,10 @@ export function createDispatcher(
   }
 
   async function pass(): Promise<void> {
+    const started = performance.now()
     for (let round = 0; round < maxRoundsPerPass; round++) {
       const { routed, due } = await routeAndClaim()
+      if (routed > 0 || due.length > 0) lastBusyStart = started
       await Promise.all(due.map((row) => attempt(row)))
       // Short batches mean both queues were drained; whatever commits later kicks a pass of its own.
       if (routed < batchSize && due.length < batchSize) return
@@ -230,16 +234,23 @@ export function createDispatcher(
     return next
   }
 
-  /** Hints that arrive in the same turn of the event loop share one pass, which starts at the end of the turn. */
+  /**
+   * Hints that arrive in the same turn of the event loop share one pass, which starts at the end of the turn. While
+   * work keeps coming (the last pass found some), passes start at most every `busyGapMs`, so that under load one
+   * pass routes the events of many commits instead of a pass per commit.
+   */
   function kick(): void {
     if (queued || stopped) return
     queued = true
-    setImmediate(() => {
+    const go = () => {
       chain = chain.then(() => {
         queued = false
       })
-      void enqueue().catch(() => undefined)
-    })
+      if (!stopped) void enqueue().catch(() => undefined)
+    }
+    const wait = lastBusyStart + busyGapMs - performance.now()
+    if (wait > 0) setTimeout(go, wait)
+    else setImmediate(go)
   }
 
   function schedule(): void {

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely'
+import { createTimeOrderedIdGenerator } from '../../kernel/ids.js'
 import type { AnyDatabase } from '../../ports/sql-database.js'
 import type { PostOfficeDeps } from './deps.js'
 import { serializePayload } from './mailboxes.js'
@@ -24,9 +25,12 @@ export const outboxHintChannel = 'po:outbox'
 export function createEventPublisher(deps: PostOfficeDeps) {
   const db = deps.database.db as Kysely<PostOfficeTables>
 
+  // Time-ordered: outbox rows are written at a high rate, and new ones then go at the end of the index.
+  const eventIds = createTimeOrderedIdGenerator(() => deps.clock.now())
+
   function rowOf(input: PublishInput) {
     return {
-      id: deps.ids.next('evt'),
+      id: eventIds.next('evt'),
       tenant_id: input.tenantId,
       type: checkEventType(input.type),
       payload: serializePayload(input.payload),
