@@ -140,4 +140,28 @@ describeOnProfiles('Conductor fast path', (profile) => {
     expect(done.status).toBe('completed')
     expect(step(done, 'sub')?.status).toBe('completed')
   })
+
+  it('writes starts made in the same turn together; a refused one does not hold the others back', async () => {
+    const fine = uniqueWorkflow('fast-many')
+    const stale = uniqueWorkflow('fast-stale')
+    for (const name of [fine, stale])
+      await h.define({ name, steps: [{ id: 'only', type: 'task', task: type, input: '{ "n": 1 }' }] })
+    await sql`insert into cd_workflows (tenant_id, name, version, definition, created_at, created_by)
+      select tenant_id, name, 2, definition, created_at, created_by from cd_workflows
+      where name = ${stale} and version = 1`.execute(db)
+    const { conductor } = h.node.services
+    const principal = { tenantId: h.owner.tenantId, userId: h.owner.userId }
+    const before = counts()
+    const started = await Promise.all([
+      conductor.executions.start(principal, fine, {}),
+      conductor.executions.start(principal, stale, {}),
+      conductor.executions.start(principal, fine, {}),
+      conductor.executions.start(principal, fine, {}),
+    ])
+    const after = counts()
+    expect(after.refused - before.refused).toBe(1)
+    expect(after.written - before.written).toBeGreaterThanOrEqual(3)
+    expect(started.map((s) => Number(s.row.version))).toEqual([1, 2, 1, 1])
+    for (const { row } of started) expect((await h.waitFor(row.id, terminal)).status).toBe('completed')
+  })
 })

@@ -14,8 +14,8 @@ import type { StatusEvent, WritePlan } from './write-plan.js'
  * when a condition fails; on SQLite it is one transaction that rolls back. A refused batch changes nothing, and
  * the caller takes the locking path instead, which reads the rows and decides again.
  */
-export interface FastBatch {
-  unit: UnitEffects
+export interface FastWrite {
+  now: number
   /** Tasks to mark completed with their outputs (JSON text); each must still be open. */
   finished: { id: string; output: string }[]
   /** Transitions of existing executions, each on condition of its row's `rev`. */
@@ -25,14 +25,19 @@ export interface FastBatch {
   events: StatusEvent[]
 }
 
+/** A write and the effects record it was planned in (see transitions.ts `UnitEffects`). */
+export interface FastBatch extends Omit<FastWrite, 'now'> {
+  unit: UnitEffects
+}
+
 class Refused extends Error {}
 
 export function createFastWriter(deps: ConductorDeps, statements: PlanStatements) {
   const db = deps.database.db as Kysely<ConductorTables>
 
   /** The VALUES list `f` of the tasks to finish and the update from it. */
-  function finishTasks(batch: FastBatch) {
-    const { now } = batch.unit
+  function finishTasks(batch: FastWrite) {
+    const { now } = batch
     const values = batch.finished.map(({ id, output }) => sql`(${id}, ${output})`)
     return {
       values: sql`f(id, output) as (values ${sql.join(values)})`,
@@ -44,7 +49,7 @@ export function createFastWriter(deps: ConductorDeps, statements: PlanStatements
   }
 
   /** Answers the earliest `wake_at` among the updated rows (a kept wake-up may be due). */
-  async function writePostgres(batch: FastBatch): Promise<number | null> {
+  async function writePostgres(batch: FastWrite): Promise<number | null> {
     const ctes = []
     const checks = []
     if (batch.finished.length > 0) {
@@ -75,7 +80,7 @@ export function createFastWriter(deps: ConductorDeps, statements: PlanStatements
     return rows[0]?.due ?? null
   }
 
-  async function writeSqlite(batch: FastBatch): Promise<number | null> {
+  async function writeSqlite(batch: FastWrite): Promise<number | null> {
     return deps.database.transaction(async (trx) => {
       const store = trx as unknown as Kysely<ConductorTables>
       const expect = (found: number, expected: number) => {
@@ -115,26 +120,41 @@ export function createFastWriter(deps: ConductorDeps, statements: PlanStatements
     })
   }
 
-  /** Writes the batch; false when it was refused (nothing written). */
-  return async function writeFast(batch: FastBatch): Promise<boolean> {
-    let due: number | null
+  /**
+   * Writes; answers the earliest `wake_at` among the executions updated (a wake-up the write kept may be due), or
+   * undefined when the write was refused (nothing written).
+   */
+  return async function writeFast(write: FastWrite): Promise<{ due: number | null } | undefined> {
     try {
-      due = statements.postgres ? await writePostgres(batch) : await writeSqlite(batch)
+      return { due: statements.postgres ? await writePostgres(write) : await writeSqlite(write) }
     } catch (error) {
       const refused = error instanceof Refused || deps.database.classifyError(error) !== 'other'
       if (!refused) deps.logger.warn({ err: error }, 'a fast conductor write failed; taking the locking path')
-      return false
+      return undefined
     }
-    const { unit } = batch
-    const written = [...batch.plans, ...batch.starts.map((s) => s.plan)]
-    for (const plan of written) {
-      unit.states.push(plan.next)
-      const { wakeAt } = plan.result
-      if (wakeAt !== undefined && wakeAt <= unit.now && plan.result.history.length > 0) unit.wake = true
-    }
-    if (due !== null && Number(due) <= unit.now) unit.wake = true
-    if (deps.events && batch.events.length > 0) unit.published = true
-    return true
+  }
+}
+
+/** Records in the batch's unit what its committed write leaves to do: cache its executions, wake-ups, events. */
+export function settleFastBatch(batch: FastBatch, due: number | null, publishes: boolean): void {
+  const { unit } = batch
+  for (const plan of [...batch.plans, ...batch.starts.map((s) => s.plan)]) {
+    unit.states.push(plan.next)
+    const { wakeAt } = plan.result
+    if (wakeAt !== undefined && wakeAt <= unit.now && plan.result.history.length > 0) unit.wake = true
+  }
+  if (due !== null && Number(due) <= unit.now) unit.wake = true
+  if (publishes && batch.events.length > 0) unit.published = true
+}
+
+/** Several batches as one write (their rows never overlap: each execution is in one batch at most). */
+export function mergeFastBatches(batches: readonly FastBatch[]): FastWrite {
+  return {
+    now: Math.max(...batches.map((b) => b.unit.now)),
+    finished: batches.flatMap((b) => b.finished),
+    plans: batches.flatMap((b) => b.plans),
+    starts: batches.flatMap((b) => b.starts),
+    events: batches.flatMap((b) => b.events),
   }
 }
 
