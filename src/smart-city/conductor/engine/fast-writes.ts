@@ -66,7 +66,7 @@ export function createFastWriter(deps: ConductorDeps, statements: PlanStatements
       ctes.push(starts.values, sql`n as (${starts.insert})`)
       checks.push(sql`cd_require_rows((select count(*) from n), ${batch.starts.length})`)
     }
-    const { history, tasks } = statements.historyAndTasks(db, [
+    const { history, tasks } = statements.historyAndTasks([
       ...batch.plans,
       ...batch.starts.map((s) => s.plan),
     ])
@@ -108,12 +108,12 @@ export function createFastWriter(deps: ConductorDeps, statements: PlanStatements
           batch.starts.length,
         )
       }
-      const { history, tasks } = statements.historyAndTasks(store, [
+      const { history, tasks } = statements.historyAndTasks([
         ...batch.plans,
         ...batch.starts.map((s) => s.plan),
       ])
-      if (history) await history.execute()
-      if (tasks) await tasks.execute()
+      if (history) await history.execute(store)
+      if (tasks) await tasks.execute(store)
       if (deps.events && batch.events.length > 0)
         await deps.events.outboxInsert(store, batch.events).execute()
       return due
