@@ -98,6 +98,13 @@ export const conductorMigration: SqlMigration = {
   },
 }
 
+const partialIndexes: [string, string, string[], string][] = [
+  ['cd_tasks_claim', 'cd_tasks', ['type', 'claimable_at'], 'claimable_at'],
+  ['cd_executions_wake', 'cd_executions', ['wake_at'], 'wake_at'],
+  ['cd_executions_parent', 'cd_executions', ['parent_id'], 'parent_id'],
+  ['cd_executions_idempotency', 'cd_executions', ['tenant_id', 'idempotency_key'], 'idempotency_key'],
+]
+
 /**
  * `rev` counts the writes of an execution's state, so a node that still holds the state it wrote last can write the
  * next transition without reading the row first, on condition that `rev` is unchanged (the fast path, see
@@ -111,6 +118,17 @@ export const conductorRevisionMigration: SqlMigration = {
       .alterTable('cd_executions')
       .addColumn('rev', 'integer', (c) => c.notNull().defaultTo(0))
       .execute()
+    // Indexes that hold only the rows their queries can find: a finished task is never claimable, most executions
+    // have no timer, parent or idempotency key. Every step writes these tables, and an index a row is not in costs
+    // that write nothing. Nothing looks tasks up by execution.
+    await db.schema.dropIndex('cd_tasks_execution').execute()
+    for (const [name, table, columns, column] of partialIndexes) {
+      await db.schema.dropIndex(name).execute()
+      await sql`create ${sql.raw(name === 'cd_executions_idempotency' ? 'unique ' : '')}index ${sql.id(name)}
+        on ${sql.table(table)} (${sql.join(columns.map((c) => sql.id(c)))}) where ${sql.id(column)} is not null`.execute(
+        db,
+      )
+    }
     if (dialect !== 'postgres') return
     await sql`create or replace function cd_require_rows(matched bigint, wanted bigint) returns bigint
       language plpgsql as $$
