@@ -9,6 +9,7 @@ import type { Kysely, Transaction } from 'kysely'
  * - `transaction` runs `fn` in one transaction and commits when it resolves, rolls back when it throws.
  * - `migrate` applies every pending migration in name order, each once, safely when several nodes start together
  *   (PostgreSQL takes an advisory lock; SQLite a lock table). Migrations are given per dialect.
+ * - `runPrepared` is a hot statement's shortcut (see the method).
  * - `classifyError` tells what a driver error means, so services can map it to their own codes
  *   (e.g. a unique violation to a 409) without knowing the driver.
  * Left out: schema introspection and raw connections; use Kysely's `sql` tag for dialect-specific statements.
@@ -23,6 +24,12 @@ export interface SqlDatabase {
   readonly dialect: SqlDialect
   readonly db: Kysely<AnyDatabase>
   transaction<T>(fn: (trx: Transaction<AnyDatabase>) => Promise<T>): Promise<T>
+  /**
+   * Runs one compiled statement on its own (it commits by itself), prepared once per connection and then reused:
+   * PostgreSQL parses and plans it once (a named prepared statement), SQLite compiles it once. For hot statements
+   * whose text never changes: every value a parameter (row lists as arrays, see sql-row-lists.ts).
+   */
+  runPrepared(query: { sql: string; parameters: readonly unknown[] }): Promise<{ rows: unknown[] }>
   migrate(migrations: SqlMigration[]): Promise<MigrationReport>
   classifyError(error: unknown): SqlErrorClass
   ping(): Promise<void>

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AnyDatabase, SqlDatabase, SqlDialect, SqlMigration } from '../../src/ports/sql-database.js'
+import { type ColumnList, insertRowList } from '../../src/ports/sql-row-lists.js'
 
 export interface SqlDatabaseFixture {
   database: SqlDatabase
@@ -315,6 +316,41 @@ export function describeSqlDatabaseContract(options: SqlDatabaseContractOptions)
         .where('id', '=', 'c')
         .executeTakeFirstOrThrow()
       expect(row.n).toBe(3)
+    })
+
+    test('runPrepared runs row lists as one self-committing statement, the same text again and again', async ({
+      database,
+    }) => {
+      await database.migrate([conventionsTable])
+      type Row = { id: string; at: number; active: number; doc: string; note: string | null }
+      const columns: ColumnList<Row> = [
+        ['id', 'text'],
+        ['at', 'bigint'],
+        ['active', 'integer'],
+        ['doc', 'text'],
+        ['note', 'text'],
+      ]
+      const insert = (rows: Row[]) =>
+        insertRowList(database.dialect, 'conventions', columns, rows).compile(database.db)
+      const quoted = '{"q":"\\"x\\"", "list": [1, "a,b"]}'
+      const two = insert([
+        { id: 'a', at: 2 ** 40, active: 1, doc: quoted, note: null },
+        { id: 'b', at: 1, active: 0, doc: '{}', note: 'n' },
+      ])
+      const one = insert([{ id: 'c', at: 3, active: 1, doc: '[]', note: null }])
+      if (database.dialect === 'postgres') expect(one.sql).toBe(two.sql)
+      await database.runPrepared(two)
+      await database.runPrepared(one)
+      await database.runPrepared(insert([{ id: 'd', at: 4, active: 0, doc: 'null', note: 'again' }]))
+      const { rows } = await database.runPrepared(
+        sql`select id, at, doc, note from conventions order by id`.compile(database.db),
+      )
+      expect(rows.map((r) => ({ ...(r as object), at: Number((r as { at: unknown }).at) }))).toEqual([
+        { id: 'a', at: 2 ** 40, doc: quoted, note: null },
+        { id: 'b', at: 1, doc: '{}', note: 'n' },
+        { id: 'c', at: 3, doc: '[]', note: null },
+        { id: 'd', at: 4, doc: 'null', note: 'again' },
+      ])
     })
 
     test('ping answers', async ({ database }) => {

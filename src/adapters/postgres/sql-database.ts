@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { storageErrors } from '../../ports/errors.js'
@@ -8,6 +9,7 @@ import { parsePostgresUrl } from './connection-url.js'
 
 const int8Oid = 20
 const connectTimeoutMs = 10_000
+const maxPreparedStatements = 200
 
 // Scoped to this pool's clients, so other users of `pg` in the process keep their parsers.
 const types: pg.CustomTypesConfig = { getTypeParser: typeParserOf }
@@ -35,10 +37,30 @@ export async function createPostgresDatabase(options: {
   if (schema !== undefined) await createSchema(db, schema)
   let closing: Promise<void> | undefined
 
+  // pg prepares a named statement once per connection; a name must always stand for the same text.
+  const statementNames = new Map<string, string>()
+  const nameOf = (text: string) => {
+    let name = statementNames.get(text)
+    if (name === undefined) {
+      if (statementNames.size >= maxPreparedStatements) statementNames.clear()
+      name = `sy_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`
+      statementNames.set(text, name)
+    }
+    return name
+  }
+
   return {
     dialect: 'postgres',
     db,
     transaction: (fn) => db.transaction().execute(fn),
+    async runPrepared(query) {
+      const { rows } = await pool.query({
+        name: nameOf(query.sql),
+        text: query.sql,
+        values: [...query.parameters],
+      })
+      return { rows }
+    },
     async migrate(migrations) {
       return runMigrations(db, 'postgres', migrations, { schema: schema ?? (await currentSchema(db)) })
     },

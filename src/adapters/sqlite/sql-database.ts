@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { Kysely, sql } from 'kysely'
+import { CompiledQuery, Kysely, sql } from 'kysely'
 import Database from 'libsql'
 import { storageErrors } from '../../ports/errors.js'
 import type {
@@ -32,6 +32,11 @@ export async function createSqliteDatabase(options: { url: string }): Promise<Sq
     dialect: 'sqlite',
     db,
     transaction: (fn) => db.transaction().execute(fn),
+    // The connection already keeps compiled statements by their text (libsql-connection.ts).
+    async runPrepared(query) {
+      const { rows } = await db.executeQuery(CompiledQuery.raw(query.sql, [...query.parameters]))
+      return { rows }
+    },
     migrate: (migrations) => migrateWaitingForOthers(db, migrations),
     classifyError: (error) => classifyByCode(error, sqliteClassOf),
     async ping() {

@@ -2,7 +2,7 @@ import type { Clock } from '../../kernel/clock.js'
 import type { IdGenerator } from '../../kernel/ids.js'
 import type { Logger } from '../../kernel/logger.js'
 import type { PubSub } from '../../ports/pub-sub.js'
-import type { Kysely, OperationNodeSource, Transaction } from 'kysely'
+import type { RawBuilder, Transaction } from 'kysely'
 import type { AnyDatabase, SqlDatabase } from '../../ports/sql-database.js'
 
 export interface ConductorSettings {
@@ -21,14 +21,13 @@ export interface ExecutionEventOutbox {
     event: { tenantId: string; type: string; payload: unknown; source: string },
   ): Promise<{ id: string }>
   /**
-   * The insert that writes these events to the outbox, built on `store`, for a caller that makes it part of its own
-   * atomic write (a data-modifying CTE on PostgreSQL, a statement of its transaction on SQLite): the events exist iff
-   * that write commits.
+   * The insert that writes these events to the outbox, for a caller that makes it part of its own atomic write (a
+   * data-modifying CTE on PostgreSQL, a statement of its transaction on SQLite): the events exist iff that write
+   * commits.
    */
   outboxInsert(
-    store: Kysely<AnyDatabase> | Transaction<AnyDatabase>,
     events: readonly { tenantId: string; type: string; payload: unknown; source: string }[],
-  ): OperationNodeSource & { execute(): Promise<unknown> }
+  ): RawBuilder<unknown>
   wake(): Promise<void>
 }
 

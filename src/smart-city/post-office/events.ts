@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely'
 import { createTimeOrderedIdGenerator } from '../../kernel/ids.js'
 import type { AnyDatabase } from '../../ports/sql-database.js'
+import { type ColumnList, insertRowList } from '../../ports/sql-row-lists.js'
 import type { PostOfficeDeps } from './deps.js'
 import { serializePayload } from './mailboxes.js'
 import type { PostOfficeTables } from './tables.js'
@@ -21,6 +22,17 @@ export interface PublishInput {
 }
 
 export const outboxHintChannel = 'po:outbox'
+
+const outboxColumns: ColumnList<PostOfficeTables['po_events']> = [
+  ['id', 'text'],
+  ['tenant_id', 'text'],
+  ['type', 'text'],
+  ['payload', 'text'],
+  ['source', 'text'],
+  ['created_at', 'bigint'],
+  ['status', 'text'],
+  ['routed_at', 'bigint'],
+]
 
 export function createEventPublisher(deps: PostOfficeDeps) {
   const db = deps.database.db as Kysely<PostOfficeTables>
@@ -61,12 +73,12 @@ export function createEventPublisher(deps: PostOfficeDeps) {
       return insert(trx as unknown as Kysely<PostOfficeTables>, input)
     },
     /**
-     * The insert of these events into the outbox, built on `store`, for a caller that runs it as part of its own
+     * The insert of these events into the outbox, for a caller that runs it as part of its own
      * atomic write (a data-modifying CTE on PostgreSQL, a statement of its transaction on SQLite). Call `wake()`
      * after that write commits.
      */
-    outboxInsert(store: Kysely<AnyDatabase> | Transaction<AnyDatabase>, inputs: readonly PublishInput[]) {
-      return (store as unknown as Kysely<PostOfficeTables>).insertInto('po_events').values(inputs.map(rowOf))
+    outboxInsert(inputs: readonly PublishInput[]) {
+      return insertRowList(deps.database.dialect, 'po_events', outboxColumns, inputs.map(rowOf))
     },
     /** Publishes in a transaction of its own and wakes the dispatchers. */
     async publish(input: PublishInput): Promise<{ id: string }> {

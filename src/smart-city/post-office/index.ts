@@ -8,7 +8,7 @@ import { createMailboxes, type Mailboxes } from './mailboxes.js'
 import { type Resolver, systemResolver } from './outbound-address.js'
 import { createSubscriptions, type Subscriptions } from './subscriptions.js'
 import { createTargetDelivery, type WorkflowStarter } from './targets.js'
-import type { Kysely, OperationNodeSource, Transaction } from 'kysely'
+import type { RawBuilder, Transaction } from 'kysely'
 import type { AnyDatabase } from '../../ports/sql-database.js'
 
 export { postOfficeMigrations } from './migrations.js'
@@ -34,10 +34,7 @@ export interface PostOffice {
     /** Writes the event in the caller's transaction: published if and only if `trx` commits. Call `wake()` after. */
     publishInTransaction(trx: Transaction<AnyDatabase>, input: PublishInput): Promise<{ id: string }>
     /** The insert of these events, for a caller's own atomic write (see events.ts). Call `wake()` after it commits. */
-    outboxInsert(
-      store: Kysely<AnyDatabase> | Transaction<AnyDatabase>,
-      inputs: readonly PublishInput[],
-    ): OperationNodeSource & { execute(): Promise<unknown> }
+    outboxInsert(inputs: readonly PublishInput[]): RawBuilder<unknown>
     publish(input: PublishInput): Promise<{ id: string }>
     wake(): Promise<void>
   }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { type ColumnList, rowListCte } from '../../../ports/sql-row-lists.js'
 import type { ConductorDeps } from '../module.js'
 import type { ConductorTables } from '../tables.js'
 import type { PlanStatements } from './plan-statements.js'
@@ -32,15 +33,19 @@ export interface FastBatch extends Omit<FastWrite, 'now'> {
 
 class Refused extends Error {}
 
+const finishedColumns: ColumnList<{ id: string; output: string }> = [
+  ['id', 'text'],
+  ['output', 'text'],
+]
+
 export function createFastWriter(deps: ConductorDeps, statements: PlanStatements) {
   const db = deps.database.db as Kysely<ConductorTables>
 
   /** The VALUES list `f` of the tasks to finish and the update from it. */
   function finishTasks(batch: FastWrite) {
     const { now } = batch
-    const values = batch.finished.map(({ id, output }) => sql`(${id}, ${output})`)
     return {
-      values: sql`f(id, output) as (values ${sql.join(values)})`,
+      values: rowListCte(deps.database.dialect, 'f', finishedColumns, batch.finished),
       update: sql`update cd_tasks set status = 'completed', output = f.output, error = null, claimable_at = null,
           lease_expires_at = null, updated_at = ${now}, completed_at = ${now}
         from f where cd_tasks.id = f.id and cd_tasks.status in ('queued', 'leased')
@@ -73,11 +78,12 @@ export function createFastWriter(deps: ConductorDeps, statements: PlanStatements
     if (history) ctes.push(sql`h as (${history})`)
     if (tasks) ctes.push(sql`t as (${tasks})`)
     if (deps.events && batch.events.length > 0)
-      ctes.push(sql`e as (${deps.events.outboxInsert(db, batch.events)})`)
+      ctes.push(sql`e as (${deps.events.outboxInsert(batch.events)})`)
     const due = batch.plans.length > 0 ? sql`(select min(wake_at) from x)` : sql`null::bigint`
-    const { rows } = await sql<{ due: number | null }>`with ${sql.join(ctes)}
-      select ${sql.join(checks)}, ${due} as due`.execute(db)
-    return rows[0]?.due ?? null
+    const statement = sql<{ due: number | null }>`with ${sql.join(ctes)}
+      select ${sql.join(checks)}, ${due} as due`
+    const { rows } = await deps.database.runPrepared(statement.compile(db))
+    return (rows[0] as { due: number | null } | undefined)?.due ?? null
   }
 
   async function writeSqlite(batch: FastWrite): Promise<number | null> {
@@ -114,8 +120,7 @@ export function createFastWriter(deps: ConductorDeps, statements: PlanStatements
       ])
       if (history) await history.execute(store)
       if (tasks) await tasks.execute(store)
-      if (deps.events && batch.events.length > 0)
-        await deps.events.outboxInsert(store, batch.events).execute()
+      if (deps.events && batch.events.length > 0) await deps.events.outboxInsert(batch.events).execute(store)
       return due
     })
   }

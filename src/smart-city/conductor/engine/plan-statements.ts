@@ -1,7 +1,8 @@
 import { type RawBuilder, sql } from 'kysely'
 import type { SqlDialect } from '../../../ports/sql-database.js'
+import { type ColumnList, insertRowList, rowListCte } from '../../../ports/sql-row-lists.js'
 import type { ConductorDb, ExecutionsTable, HistoryTable, TasksTable } from '../tables.js'
-import type { WritePlan } from './write-plan.js'
+import type { ExecutionUpdate, WritePlan } from './write-plan.js'
 
 /**
  * The statements that write plans. Every write of an execution's state bumps its `rev`; a due `wake_at` already in
@@ -10,18 +11,18 @@ import type { WritePlan } from './write-plan.js'
  */
 export function createPlanStatements(dialect: SqlDialect) {
   const postgres = dialect === 'postgres'
-  // PostgreSQL types a VALUES list by its first row, so its numbers are cast; SQLite takes them as they come.
-  const big = postgres ? sql`::bigint` : sql``
-  const int = postgres ? sql`::integer` : sql``
   const earliest = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) =>
     postgres ? sql`least(${a}, ${b})` : sql`min(${a}, coalesce(${b}, ${a}))`
 
+  /** The plans' new execution columns as the list `v`, with each row's revision when planned. */
   function updateValues(plans: readonly WritePlan[]) {
-    const values = plans.map(
-      ({ row, update: u, keepDueWake }) =>
-        sql`(${row.id}, ${u.status}, ${u.state}, ${u.output}, ${u.error}, ${u.deadline_at}${big}, ${u.wake_at}${big}, ${u.seq}${big}, ${u.updated_at}${big}, ${u.ended_at}${big}, ${keepDueWake ? 1 : 0}${int}, ${Number(row.rev)}${int})`,
-    )
-    return sql`v(id, status, state, output, error, deadline_at, wake_at, seq, updated_at, ended_at, keep_due, rev) as (values ${sql.join(values)})`
+    const rows = plans.map(({ row, update, keepDueWake }) => ({
+      id: row.id,
+      ...update,
+      keep_due: keepDueWake ? 1 : 0,
+      rev: Number(row.rev),
+    }))
+    return rowListCte(dialect, 'v', updateColumns, rows)
   }
 
   /** The executions' update from `v`; `conditional` adds that each row is still at the revision it was planned on. */
@@ -41,8 +42,8 @@ export function createPlanStatements(dialect: SqlDialect) {
     const history = plans.flatMap((plan) => plan.history)
     const tasks = plans.flatMap((plan) => plan.tasks)
     return {
-      history: history.length > 0 ? insertRows('cd_history', historyColumns, history) : undefined,
-      tasks: tasks.length > 0 ? insertRows('cd_tasks', taskColumns, tasks) : undefined,
+      history: history.length > 0 ? insertRowList(dialect, 'cd_history', historyColumns, history) : undefined,
+      tasks: tasks.length > 0 ? insertRowList(dialect, 'cd_tasks', taskColumns, tasks) : undefined,
     }
   }
 
@@ -76,82 +77,99 @@ export function createPlanStatements(dialect: SqlDialect) {
      * version exists.
      */
     insertStarts(starts: readonly { plan: WritePlan; latestOnly: boolean }[]) {
-      const columns = Object.keys(starts[0]!.plan.next.row) as (keyof ExecutionsTable)[]
-      const names = sql.join(columns.map((c) => sql.id(c)))
-      const values = starts.map(
-        ({ plan, latestOnly }) =>
-          sql`(${sql.join(columns.map((c) => valueOf(plan.next.row, c)))}, ${latestOnly ? 1 : 0}${int})`,
-      )
+      const rows = starts.map(({ plan, latestOnly }) => ({
+        ...plan.next.row,
+        latest_only: latestOnly ? 1 : 0,
+      }))
+      const names = sql.join(executionColumns.map(([c]) => sql.id(c)))
       return {
-        values: sql`s(${names}, latest_only) as (values ${sql.join(values)})`,
+        values: rowListCte(dialect, 's', startColumns, rows),
         insert: sql`insert into cd_executions (${names})
-          select ${sql.join(columns.map((c) => sql.ref(`s.${c}`)))} from s
+          select ${sql.join(executionColumns.map(([c]) => sql.ref(`s.${c}`)))} from s
           where s.latest_only = 0 or not exists (select 1 from cd_workflows w
             where w.tenant_id = s.tenant_id and w.name = s.workflow and w.version > s.version)
           returning 1`,
       }
     },
   }
-
-  function valueOf(row: ExecutionsTable, column: keyof ExecutionsTable) {
-    const cast = executionColumnTypes[column]
-    return sql`${row[column]}${cast === 'bigint' ? big : cast === 'integer' ? int : sql``}`
-  }
 }
 
-function insertRows<Row extends object>(
-  table: string,
-  columns: readonly (keyof Row & string)[],
-  rows: Row[],
-) {
-  const values = rows.map((row) => sql`(${sql.join(columns.map((c) => row[c]))})`)
-  return sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.id(c)))}) values ${sql.join(values)}`
-}
+const historyColumns: ColumnList<HistoryTable> = [
+  ['execution_id', 'text'],
+  ['seq', 'integer'],
+  ['tenant_id', 'text'],
+  ['type', 'text'],
+  ['step_id', 'text'],
+  ['data', 'text'],
+  ['at', 'bigint'],
+]
 
-const historyColumns = [
-  'execution_id',
-  'seq',
-  'tenant_id',
-  'type',
-  'step_id',
-  'data',
-  'at',
-] as const satisfies readonly (keyof HistoryTable)[]
+const taskColumns: ColumnList<TasksTable> = [
+  ['id', 'text'],
+  ['tenant_id', 'text'],
+  ['execution_id', 'text'],
+  ['step_id', 'text'],
+  ['purpose', 'text'],
+  ['attempt', 'integer'],
+  ['max_attempts', 'integer'],
+  ['type', 'text'],
+  ['input', 'text'],
+  ['status', 'text'],
+  ['worker_id', 'text'],
+  ['claimable_at', 'bigint'],
+  ['lease_expires_at', 'bigint'],
+  ['deliveries', 'integer'],
+  ['output', 'text'],
+  ['error', 'text'],
+  ['created_by', 'text'],
+  ['created_at', 'bigint'],
+  ['updated_at', 'bigint'],
+  ['completed_at', 'bigint'],
+]
 
-const taskColumns = [
-  'id',
-  'tenant_id',
-  'execution_id',
-  'step_id',
-  'purpose',
-  'attempt',
-  'max_attempts',
-  'type',
-  'input',
-  'status',
-  'worker_id',
-  'claimable_at',
-  'lease_expires_at',
-  'deliveries',
-  'output',
-  'error',
-  'created_by',
-  'created_at',
-  'updated_at',
-  'completed_at',
-] as const satisfies readonly (keyof TasksTable)[]
+const executionColumns: ColumnList<ExecutionsTable> = [
+  ['id', 'text'],
+  ['tenant_id', 'text'],
+  ['workflow', 'text'],
+  ['version', 'integer'],
+  ['status', 'text'],
+  ['input', 'text'],
+  ['output', 'text'],
+  ['error', 'text'],
+  ['state', 'text'],
+  ['idempotency_key', 'text'],
+  ['correlation_id', 'text'],
+  ['parent_id', 'text'],
+  ['depth', 'integer'],
+  ['started_by', 'text'],
+  ['created_at', 'bigint'],
+  ['updated_at', 'bigint'],
+  ['ended_at', 'bigint'],
+  ['deadline_at', 'bigint'],
+  ['wake_at', 'bigint'],
+  ['seq', 'integer'],
+  ['rev', 'integer'],
+]
 
-/** The executions' columns that are not text, for typing a VALUES list on PostgreSQL. */
-const executionColumnTypes: Partial<Record<keyof ExecutionsTable, 'bigint' | 'integer'>> = {
-  version: 'integer',
-  depth: 'integer',
-  seq: 'integer',
-  rev: 'integer',
-  created_at: 'bigint',
-  updated_at: 'bigint',
-  ended_at: 'bigint',
-  deadline_at: 'bigint',
-  wake_at: 'bigint',
-}
+const startColumns: ColumnList<ExecutionsTable & { latest_only: number }> = [
+  ...executionColumns,
+  ['latest_only', 'integer'],
+]
+
+type UpdateRow = ExecutionUpdate & { id: string; keep_due: number; rev: number }
+const updateColumns: ColumnList<UpdateRow> = [
+  ['id', 'text'],
+  ['status', 'text'],
+  ['state', 'text'],
+  ['output', 'text'],
+  ['error', 'text'],
+  ['deadline_at', 'bigint'],
+  ['wake_at', 'bigint'],
+  ['seq', 'integer'],
+  ['updated_at', 'bigint'],
+  ['ended_at', 'bigint'],
+  ['keep_due', 'integer'],
+  ['rev', 'integer'],
+]
 
 export type PlanStatements = ReturnType<typeof createPlanStatements>
