@@ -3,7 +3,7 @@ import { type ColumnList, rowListCte } from '../../../ports/sql-row-lists.js'
 import type { ConductorDeps } from '../module.js'
 import type { ConductorTables } from '../tables.js'
 import type { PlanStatements } from './plan-statements.js'
-import type { UnitEffects } from './transitions.js'
+import type { UnitEffects } from './unit-effects.js'
 import type { StatusEvent, WritePlan } from './write-plan.js'
 
 /**

@@ -5,8 +5,9 @@ import type { WorkflowDefinition } from '../definitions/types.js'
 import { conductorErrors } from '../errors.js'
 import { type ConductorDeps, maxSubworkflowDepth } from '../module.js'
 import type { ConductorTables, ExecutionsTable, TasksTable } from '../tables.js'
-import { type CachedExecution, createExecutionCache } from './execution-cache.js'
+import { createExecutionCache } from './execution-cache.js'
 import { createPlanStatements } from './plan-statements.js'
+import { effectsOf, type UnitEffects } from './unit-effects.js'
 import {
   planWrites,
   type StatusEvent,
@@ -39,22 +40,7 @@ import {
  * costs one transaction per step.
  */
 export type ConductorTrx = Transaction<ConductorTables>
-
-/** What a unit of transitions did besides its writes, for the node to act on once it has committed. */
-export interface UnitEffects {
-  now: number
-  /** Tasks created in this unit, for wake-up hints after commit. */
-  created: TasksTable[]
-  /** When set, new tasks of these types are leased to this worker at once. */
-  lease?: { workerId: string; types: ReadonlySet<string>; untilMs: number }
-  leased: TasksTable[]
-  /** Something became due at once (a finished child's parent, a zero delay): sweep right after commit. */
-  wake: boolean
-  /** Events were written to the outbox: wake its dispatchers after commit. */
-  published: boolean
-  /** Executions as this unit wrote them, for the execution cache once the unit commits. */
-  states: CachedExecution[]
-}
+export { effectsOf, type UnitEffects } from './unit-effects.js'
 
 export interface Unit extends UnitEffects {
   trx: ConductorTrx
@@ -70,18 +56,6 @@ export interface NewExecution {
   correlationId?: string
   parentId?: string
   depth: number
-}
-
-export function effectsOf(now: number, lease?: UnitEffects['lease']): UnitEffects {
-  return {
-    now,
-    created: [],
-    ...(lease ? { lease } : {}),
-    leased: [],
-    wake: false,
-    published: false,
-    states: [],
-  }
 }
 
 export function unitOf(trx: Transaction<AnyDatabase>, now: number): Unit {

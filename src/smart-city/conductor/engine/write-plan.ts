@@ -2,7 +2,7 @@ import type { ExecutionsTable, HistoryTable, TasksTable } from '../tables.js'
 import type { DecisionResult, Effect, ExecutionSnapshot } from './decide.js'
 import type { CachedExecution } from './execution-cache.js'
 import { type ExecutionStatus, isTerminal } from './state.js'
-import type { UnitEffects } from './transitions.js'
+import type { UnitEffects } from './unit-effects.js'
 
 /**
  * What one decision writes — its history rows, its new tasks, the execution's new columns — and the execution as
