@@ -36,8 +36,6 @@ export function createCsvPartPool(settings: CsvPartPoolSettings): {
         minThreads: 0,
         maxThreads: settings.threads,
         idleTimeout: idleMs,
-        // A part's garbage dies young; V8's default young generation (tens of MB per thread) only adds memory.
-        resourceLimits: { maxYoungGenerationSizeMb: 8 },
         ...(fromSources && { execArgv: ['--import', 'tsx'] }),
       })
       return pool.run(task) as Promise<CsvPartResult>

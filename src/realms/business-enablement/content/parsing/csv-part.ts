@@ -13,6 +13,9 @@ class TooManyFields extends Error {
   }
 }
 
+/** A buffer for lines, handed from one part to the next on a thread (a part takes it, or makes its own). */
+let spare: Buffer | undefined
+
 /** Ends the parse of a part that stops inside a record: that record is parsed again with the next part. */
 const partEnds = new Error('the part ends inside a record')
 
@@ -27,15 +30,24 @@ export async function parseCsvPart(
   task: CsvPartTask,
   lineOf: (jsonValues: readonly string[]) => string,
 ): Promise<CsvPartResult> {
-  // Lines are joined into one string and encoded once, as the dataset writer does with its chunks.
-  let text = ''
+  // Each line is encoded at once into one buffer: a part's lines kept as one string until its end would survive
+  // the young generation's collections, which then copy them again and again (measured: a fifth more CPU).
+  let buffer = spare ?? Buffer.allocUnsafeSlow(1024 * 1024)
+  spare = undefined
+  let length = 0
   const sink: TableSink = {
     startTable: () => undefined,
     row: () => {
       throw new Error('a part takes its rows as JSON texts')
     },
     jsonRow(jsonValues) {
-      text += lineOf(jsonValues)
+      const line = lineOf(jsonValues)
+      if (length + line.length * 3 > buffer.length) {
+        const larger = Buffer.allocUnsafeSlow(buffer.length * 2 + line.length * 3)
+        buffer.copy(larger, 0, 0, length)
+        buffer = larger
+      }
+      length += buffer.write(line, length)
     },
     endTable: () => undefined,
   }
@@ -76,8 +88,9 @@ export async function parseCsvPart(
     else problem = problemOf(error)
   }
   const state = table.state()
-  const encoded = Buffer.from(text, 'utf8')
-  const lines = new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength)
+  const lines = new Uint8Array(length)
+  lines.set(buffer.subarray(0, length))
+  spare = buffer
   return {
     lines,
     rows: state.rowCount,
