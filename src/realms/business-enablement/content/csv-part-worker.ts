@@ -1,5 +1,6 @@
 // The worker thread of the CSV part pool (csv-part-pool.ts): parses one part per task and writes its rows as the
-// dataset's JSON lines, so that the dataset sink can store them as they are.
+// dataset's JSON lines, so that the dataset sink can store them as they are. The line format comes straight from the
+// Data Steward's row-lines module: its index would load the whole service into every thread.
 import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { jsonValuesLine } from '../../../smart-city/data-steward/datasets/row-lines.js'
 import { parseCsvPart } from './parsing/csv-part.js'
