@@ -239,6 +239,7 @@ export async function createPlatform(
     const contentPart = createContentPillar({
       dataSteward: dataStewardPart.dataSteward,
       logger,
+      settings: { csvParts: { threads: config.content.parseThreads } },
       // A parsed text longer than a Librarian document may be is indexed by its beginning.
       indexText: async (context, document) => {
         const body = clipUtf8(document.body, config.librarian.maxBodyBytes)
@@ -294,6 +295,8 @@ export async function createPlatform(
           await gateway.close()
           await cityManager.stopAll()
         } finally {
+          // Worker threads left running would keep the process alive; a failure to end them changes nothing else.
+          await contentPart.close().catch(() => undefined)
           await closeInfrastructure(infra)
         }
       })())

@@ -79,6 +79,7 @@ export interface PlatformConfig {
   }
   files: { maxUploadBytes: number }
   librarian: { maxBodyBytes: number }
+  content: { parseThreads: number }
   logLevel: LogLevel
   nurse: { readyThresholdPercent: number }
 }
@@ -443,6 +444,13 @@ export const configVariables: ConfigVariable[] = [
       'Largest document body the Librarian stores (UTF-8 bytes); larger bodies get 413 DOCUMENT_BODY_TOO_LARGE.',
   },
   {
+    name: 'SYMPHAINY_PARSE_THREADS',
+    default: '2',
+    example: '8',
+    description:
+      "Worker threads parsing large CSV/TSV files (4 MiB or more) in parts, shared by all parses; 0 parses every file on the request's thread.",
+  },
+  {
     name: 'SYMPHAINY_CONFIG_FILE',
     default: undefined,
     example: './symphainy.json',
@@ -567,6 +575,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
     },
     files: { maxUploadBytes: integer('SYMPHAINY_MAX_UPLOAD_BYTES', 1024, 1024 ** 4) },
     librarian: { maxBodyBytes: integer('SYMPHAINY_LIBRARIAN_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024) },
+    content: { parseThreads: integer('SYMPHAINY_PARSE_THREADS', 0, 64) },
     logLevel: (logLevels as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
     nurse: { readyThresholdPercent: integer('SYMPHAINY_READY_THRESHOLD', 0, 100) },
   }

@@ -399,6 +399,56 @@ describeOnProfiles('Content pillar: POST /api/v1/content/parse', (profile) => {
     expect(calls).toHaveLength(1)
   })
 
+  it('parses a CSV in parts on worker threads into the same stored rows as on one thread', async () => {
+    const threaded = createContentPillar({
+      dataSteward: node.services.dataSteward,
+      logger: node.logger,
+      settings: { csvParts: { threads: 2, minBytes: 0, partBytes: 700 } },
+    })
+    const single = createContentPillar({ dataSteward: node.services.dataSteward, logger: node.logger })
+    const ctx = { tenantId: owner.tenantId, userId: owner.userId }
+    const stored = async (datasetId: string) => {
+      const key = `tenants/${owner.tenantId}/datasets/${datasetId}/rows.jsonl`
+      const chunks: Buffer[] = []
+      for await (const chunk of await node.infra.files.get(key)) chunks.push(chunk as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    }
+    try {
+      const rows = Array.from({ length: 3000 }, (_, i) =>
+        i % 9 === 0
+          ? `${i === 2502 ? 'n/a' : i},"note\nwith ""quotes"", ${i}",${i}.5,2024-01-02`
+          : `${i},plain,${i}.25,`,
+      )
+      const fileId = await uploadOne('parts.csv', csvType, ['id,note,amount,day', ...rows].join('\n') + '\n')
+      const inParts = await threaded.content.parse(ctx, { fileId })
+      const oneThread = await single.content.parse(ctx, { fileId })
+      expect(inParts).toMatchObject({
+        rows: 3000,
+        columns: oneThread.kind === 'table' ? oneThread.columns : [],
+      })
+      expect(inParts.kind === 'table' && inParts.columns[0]).toEqual({
+        name: 'id',
+        type: 'json',
+        nullable: false,
+      })
+      expect(await stored(inParts.datasetId)).toBe(await stored(oneThread.datasetId))
+
+      const before = await datasetIds()
+      const wide = await uploadOne(
+        'wide.csv',
+        csvType,
+        ['id,note,amount,day', ...rows.slice(0, 2000), '1,2,3,4,5'].join('\n'),
+      )
+      await expect(threaded.content.parse(ctx, { fileId: wide })).rejects.toMatchObject({
+        code: 'PARSE_MALFORMED_CSV',
+        details: { line: 1 + 2000 + Math.ceil(2000 / 9) + 1 },
+      })
+      expect(await datasetIds()).toEqual(before)
+    } finally {
+      await threaded.close()
+    }
+  })
+
   it('keeps the text dataset when indexing fails', async () => {
     const { content } = createContentPillar({
       dataSteward: node.services.dataSteward,

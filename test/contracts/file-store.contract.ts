@@ -143,6 +143,16 @@ export function describeFileStoreContract(options: FileStoreContractOptions): vo
       await expect(store.get('folder')).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' })
     })
 
+    test('checksum: false stores the same bytes and answers no SHA-256', async (store) => {
+      const text = 'no hash wanted ✓'
+      expect(await store.put('plain/text.txt', text, { checksum: false })).toEqual({
+        key: 'plain/text.txt',
+        size: Buffer.byteLength(text),
+      })
+      expect((await readAll(await store.get('plain/text.txt'))).toString('utf8')).toBe(text)
+      expect((await store.stat('plain/text.txt'))?.size).toBe(Buffer.byteLength(text))
+    })
+
     test('maxBytes rejects a larger body with FILE_TOO_LARGE and stores nothing', async (store) => {
       expect(await store.put('fits', '0123456789', { maxBytes: 10 })).toMatchObject({ size: 10 })
       await expect(store.put('too-big', '0123456789a', { maxBytes: 10 })).rejects.toMatchObject({

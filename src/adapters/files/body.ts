@@ -1,30 +1,33 @@
 import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import { storageErrors } from '../../ports/errors.js'
+import type { PutOptions } from '../../ports/file-store.js'
 
 export interface ConsumedBody {
   size: number
-  sha256: string
+  sha256?: string
 }
 
 /**
- * Feeds `body` to `sink` chunk by chunk while counting and hashing it. Passing `maxBytes` throws FILE_TOO_LARGE
- * before the offending chunk reaches the sink, and stops reading (destroying a stream body).
+ * Feeds `body` to `sink` chunk by chunk while counting and (unless `checksum` is false) hashing it. Passing
+ * `maxBytes` throws FILE_TOO_LARGE before the offending chunk reaches the sink, and stops reading (destroying a
+ * stream body).
  */
 export async function consumeBody(
   body: Readable | Uint8Array | string,
-  maxBytes: number | undefined,
+  options: PutOptions | undefined,
   sink: (chunk: Uint8Array) => Promise<void> | void,
 ): Promise<ConsumedBody> {
-  const hash = createHash('sha256')
+  const maxBytes = options?.maxBytes
+  const hash = options?.checksum === false ? undefined : createHash('sha256')
   let size = 0
   for await (const chunk of chunksOf(body)) {
     size += chunk.byteLength
     if (maxBytes !== undefined && size > maxBytes) throw storageErrors.FILE_TOO_LARGE({ maxBytes })
-    hash.update(chunk)
+    hash?.update(chunk)
     await sink(chunk)
   }
-  return { size, sha256: hash.digest('hex') }
+  return hash ? { size, sha256: hash.digest('hex') } : { size }
 }
 
 async function* chunksOf(body: Readable | Uint8Array | string): AsyncGenerator<Uint8Array> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
-import type { StoredFile } from '../../ports/file-store.js'
+import type { PutOptions, StoredFile } from '../../ports/file-store.js'
 import { consumeBody } from '../files/body.js'
 import { invalidKey } from '../files/file-key.js'
 import { codeOf, pathInside } from './safe-path.js'
@@ -14,7 +14,7 @@ export interface PendingPut {
   tempFolder: string
   key: string
   body: Readable | Uint8Array | string
-  maxBytes: number | undefined
+  options: PutOptions | undefined
 }
 
 /**
@@ -27,7 +27,7 @@ export async function writeAtomically(put: PendingPut): Promise<StoredFile> {
   let handleOpen = true
   let committed = false
   try {
-    const written = await consumeBody(put.body, put.maxBytes, (chunk) => writeFully(handle, chunk))
+    const written = await consumeBody(put.body, put.options, (chunk) => writeFully(handle, chunk))
     await handle.sync()
     handleOpen = false
     await handle.close()

@@ -40,7 +40,7 @@ export async function createLocalFileStore(options: { url: string }): Promise<Fi
   return {
     async put(key, body, putOptions) {
       assertValidKey(key)
-      return writeAtomically({ root, tempFolder, key, body, maxBytes: putOptions?.maxBytes })
+      return writeAtomically({ root, tempFolder, key, body, options: putOptions })
     },
     async get(key) {
       assertValidKey(key)

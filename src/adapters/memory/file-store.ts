@@ -7,7 +7,7 @@ import { collectPage, keyAfterCursor, listLimitOf } from '../files/list-page.js'
 
 interface StoredObject {
   bytes: Buffer
-  sha256: string
+  sha256?: string
 }
 
 /**
@@ -33,14 +33,14 @@ export function createMemoryFileStore(): FileStore {
     async put(key, body, options) {
       assertValidKey(key)
       const chunks: Uint8Array[] = []
-      const written = await consumeBody(body, options?.maxBytes, (chunk) => {
+      const written = await consumeBody(body, options, (chunk) => {
         chunks.push(chunk)
       })
       if (!objects.has(key)) {
         if (conflictsWithFolders(key)) throw invalidKey(key)
         countFolders(key, 1)
       }
-      objects.set(key, { bytes: Buffer.concat(chunks, written.size), sha256: written.sha256 })
+      objects.set(key, { bytes: Buffer.concat(chunks, written.size), ...written })
       return { key, ...written }
     },
     get: (key) =>
@@ -88,5 +88,5 @@ function foldersOf(key: string): string[] {
 }
 
 function describe(key: string, object: StoredObject): StoredFile {
-  return { key, size: object.bytes.byteLength, sha256: object.sha256 }
+  return { key, size: object.bytes.byteLength, ...(object.sha256 !== undefined && { sha256: object.sha256 }) }
 }

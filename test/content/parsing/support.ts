@@ -1,11 +1,14 @@
 import { expect } from 'vitest'
 import { isPlatformError, type PlatformError } from '../../../src/kernel/errors.js'
 import {
+  parseCsvPart,
   parseFile,
   type ColumnInfo,
   type ParseOptions,
   type ParseOutcome,
+  type ParseSource,
   type ParsingType,
+  type PartParsing,
   type TableSink,
 } from '../../../src/realms/business-enablement/content/parsing/index.js'
 import { writeZip } from '../../support/zip.js'
@@ -42,13 +45,46 @@ export function collectingSink(options: { slow?: boolean } = {}): TableSink & { 
  * A sink that takes text formats' rows as JSON texts (`jsonRow`, as the dataset sink does) and keeps them as the
  * values they read back as; other formats' rows are kept as given.
  */
-function jsonCollectingSink(): TableSink & { tables: CollectedTable[] } {
+export function jsonCollectingSink(): TableSink & { tables: CollectedTable[] } {
   const collecting = collectingSink()
   return {
     ...collecting,
     jsonRow(jsonValues) {
       for (const text of jsonValues) expect(typeof text).toBe('string')
       return collecting.row(JSON.parse(`[${jsonValues.join(',')}]`) as unknown[])
+    },
+  }
+}
+
+/**
+ * Parts parsed on this thread, as a worker would parse them (the task and result are copied as between threads),
+ * every other part answering a turn later so that results come back out of order. Rows are written as JSON arrays.
+ */
+export function partsInProcess(partBytes: number, inFlight = 3): PartParsing & { calls: number } {
+  const parts = {
+    calls: 0,
+    minBytes: 0,
+    partBytes,
+    inFlight,
+    async run(task: Parameters<PartParsing['run']>[0]) {
+      if (parts.calls++ % 2 === 0) await new Promise((resolve) => setImmediate(resolve))
+      const result = await parseCsvPart(structuredClone(task), (values) => `[${values.join(',')}]\n`)
+      return structuredClone(result)
+    },
+  }
+  return parts
+}
+
+/** A JSON sink that also takes parts' rows (`jsonLines`) as written by `partsInProcess`. */
+export function partsCollectingSink(): TableSink & { tables: CollectedTable[] } {
+  const json = jsonCollectingSink()
+  return {
+    ...json,
+    jsonLines(lines, rows) {
+      const text = Buffer.from(lines).toString('utf8')
+      const parsed = text === '' ? [] : text.slice(0, -1).split('\n')
+      expect(parsed).toHaveLength(rows)
+      for (const line of parsed) void json.row(JSON.parse(line) as unknown[])
     },
   }
 }
@@ -75,38 +111,62 @@ export interface ParseCall {
   slow?: boolean
 }
 
+export function sourceOf(bytes: Uint8Array | string, call: ParseCall, parts?: PartParsing): ParseSource {
+  return {
+    bytes: chunked(bytes, call.chunkSize),
+    fileName: call.fileName,
+    contentType: call.contentType ?? 'application/octet-stream',
+    ...(call.parsingType ? { parsingType: call.parsingType } : {}),
+    ...(call.copybook !== undefined ? { copybook: call.copybook } : {}),
+    ...(call.options ? { options: call.options } : {}),
+    ...(parts && { parts, size: typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length }),
+  }
+}
+
 /**
  * Parses into a sink that keeps the rows' values; then again into one taking JSON rows, which must read back as
- * the same values (up to JSON: -0 reads as 0) and give the same outcome.
+ * the same values (up to JSON: -0 reads as 0) and give the same outcome; then (CSV/TSV) in parts of several sizes,
+ * which must give the same again. A failure must be the same failure in parts (`parseFailure`).
  */
 export async function parse(
   bytes: Uint8Array | string,
   call: ParseCall,
 ): Promise<{ outcome: ParseOutcome; tables: CollectedTable[] }> {
-  const run = (sink: TableSink) =>
-    parseFile(
-      {
-        bytes: chunked(bytes, call.chunkSize),
-        fileName: call.fileName,
-        contentType: call.contentType ?? 'application/octet-stream',
-        ...(call.parsingType ? { parsingType: call.parsingType } : {}),
-        ...(call.copybook !== undefined ? { copybook: call.copybook } : {}),
-        ...(call.options ? { options: call.options } : {}),
-      },
-      sink,
-    )
+  const run = (sink: TableSink, parts?: PartParsing) => parseFile(sourceOf(bytes, call, parts), sink)
   const sink = collectingSink({ slow: call.slow })
   const outcome = await run(sink)
   const jsonSink = jsonCollectingSink()
   expect(await run(jsonSink)).toEqual(outcome)
   expect(jsonSink.tables).toEqual(JSON.parse(JSON.stringify(sink.tables)))
+  for (const partBytes of partSizes) {
+    const partsSink = partsCollectingSink()
+    expect(await run(partsSink, partsInProcess(partBytes))).toEqual(outcome)
+    expect(partsSink.tables).toEqual(jsonSink.tables)
+  }
   return { outcome, tables: sink.tables }
 }
 
+/** Part sizes every CSV/TSV test is parsed again with (as the parts path), from a byte to more than most tests. */
+const partSizes = [1, 7, 64]
+
 /** The PlatformError a parse fails with (the test fails if it succeeds or throws anything else). */
 export async function parseFailure(bytes: Uint8Array | string, call: ParseCall): Promise<PlatformError> {
+  const failure = await failureOf(parse(bytes, call))
+  for (const partBytes of partSizes) {
+    const parts = await failureOf(
+      parseFile(sourceOf(bytes, call, partsInProcess(partBytes)), partsCollectingSink()),
+    )
+    expect({ code: parts.code, details: parts.details }).toEqual({
+      code: failure.code,
+      details: failure.details,
+    })
+  }
+  return failure
+}
+
+export async function failureOf(run: Promise<unknown>): Promise<PlatformError> {
   try {
-    await parse(bytes, call)
+    await run
   } catch (error) {
     if (isPlatformError(error)) return error
     throw error

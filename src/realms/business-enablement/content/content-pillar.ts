@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { Logger } from '../../../kernel/logger.js'
 import type { ColumnInfo, DataSteward, TenantContext } from '../../../smart-city/data-steward/index.js'
+import { type CsvPartPoolSettings, createCsvPartPool } from './csv-part-pool.js'
 import { createDatasetSink, datasetName } from './dataset-sink.js'
 import { contentErrors } from './errors.js'
 import {
@@ -22,7 +23,11 @@ export interface ContentPillarDeps {
   logger: Logger
   /** When given, every text outcome is indexed (collection `files`, metadata `{fileId, datasetId}`). */
   indexText?: TextIndexer
-  settings?: { answerTextChars?: number }
+  settings?: {
+    answerTextChars?: number
+    /** Worker threads for large CSV/TSV files (default none: parsed on the calling thread). */
+    csvParts?: CsvPartPoolSettings
+  }
 }
 
 export interface ParseRequest {
@@ -86,11 +91,16 @@ async function readText(stream: Readable): Promise<string> {
 
 /**
  * The Content pillar: files in the Data Steward become table or text datasets through the parsing library,
- * streamed (file bytes → parser → dataset writer) so memory does not grow with the file.
+ * streamed (file bytes → parser → dataset writer) so memory does not grow with the file. Large CSV/TSV files are
+ * parsed in parts on worker threads (`settings.csvParts`), which write the rows' JSON lines; `close` ends them.
  */
-export function createContentPillar(deps: ContentPillarDeps): { content: ContentPillar } {
+export function createContentPillar(deps: ContentPillarDeps): {
+  content: ContentPillar
+  close(): Promise<void>
+} {
   const steward = deps.dataSteward
   const answerTextChars = deps.settings?.answerTextChars ?? defaultAnswerTextChars
+  const partPool = createCsvPartPool(deps.settings?.csvParts ?? { threads: 0 })
 
   async function copybookOf(tenantId: string, copybookId: string | null): Promise<string | undefined> {
     if (copybookId === null) return undefined
@@ -124,6 +134,8 @@ export function createContentPillar(deps: ContentPillarDeps): { content: Content
       outcome = await parseFile(
         {
           bytes,
+          size: file.size,
+          ...(partPool.parts && { parts: partPool.parts }),
           fileName: file.name,
           contentType: file.contentType,
           parsingType,
@@ -187,5 +199,5 @@ export function createContentPillar(deps: ContentPillarDeps): { content: Content
     }
   }
 
-  return { content: { parse } }
+  return { content: { parse }, close: () => partPool.close() }
 }

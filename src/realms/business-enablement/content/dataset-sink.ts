@@ -86,6 +86,9 @@ export function createDatasetSink(steward: DataSteward, ctx: TenantContext, file
     jsonRow(jsonValues) {
       return writer!.writeJsonValues(jsonValues)
     },
+    jsonLines(lines, rows) {
+      return writer!.writeJsonLines(lines, rows)
+    },
     endTable(result) {
       const table = tables[tables.length - 1]!
       table.columns = result.columns.map(toDatasetColumn)

@@ -25,6 +25,12 @@ export interface TableWriter<T> {
    * names (a missing value is null). Answers as `write` does; fails without `columnNames`.
    */
   writeJsonValues(jsonValues: readonly string[]): Promise<void> | undefined
+  /**
+   * Writes `rows` rows given as their JSON lines in UTF-8, each what `jsonValuesLine(columnNames)` (row-lines.ts)
+   * makes of the row's JSON values, which the producer vouches for (they are not checked). For producers that build
+   * lines elsewhere (worker threads); a promise to await, answered once the store took the bytes or buffered them.
+   */
+  writeJsonLines(lines: Uint8Array, rows: number): Promise<void>
   /** Closes the rows; `columns` declares them (otherwise they are learnt from the rows written). */
   finish(columns?: ColumnInfo[]): Promise<T>
   abort(): Promise<void>
@@ -132,6 +138,14 @@ export function openTableStream<T>(
         return refused(error)
       }
       return pending.length >= chunkChars ? flush() : undefined
+    },
+    async writeJsonLines(lines, rows) {
+      assertOpen()
+      if (jsonLine === undefined)
+        throw new Error('writeJsonLines needs the columnNames the writer is opened with')
+      rowCount += rows
+      await flush()
+      if (!stream.write(lines)) await Promise.race([once(stream, 'drain'), failed])
     },
     async finish(columns) {
       assertOpen()

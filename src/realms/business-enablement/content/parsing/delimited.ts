@@ -1,9 +1,9 @@
-import { parse, CsvError, type Parser } from 'csv-parse'
-import { isPlatformError } from '../../../../kernel/errors.js'
 import { contentErrors } from '../errors.js'
 import { tableNameFromFile } from './columns.js'
+import { type CsvSettings, parseStreamed, tooManyFields } from './csv-reading.js'
+import { parseInParts } from './delimited-parts.js'
 import { sniffDelimiter } from './delimiter-sniffing.js'
-import { StreamedTextTable } from './streamed-table.js'
+import { StreamedTextTable, type StreamedTableOptions } from './streamed-table.js'
 import { checkEncoding, utf8Chunks } from './text-encoding.js'
 import type { ParseOptions, ParseOutcome, ParseSource, TableSink } from './types.js'
 
@@ -36,129 +36,24 @@ export async function parseDelimited(
     await iterator.return(undefined)
     throw contentErrors.PARSE_INVALID_OPTION({ option: 'delimiter', reason: 'it is the quote character' })
   }
-  const parser = parse({
-    delimiter,
-    quote,
-    bom: false,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    max_record_size: maxRecordBytes,
-  })
-  const table = new StreamedTextTable(sink, {
+  const csv: CsvSettings = { delimiter, quote, maxRecordBytes }
+  const tableOptions: StreamedTableOptions = {
     name: tableNameFromFile(source.fileName),
     header,
     sampleRows,
     maxColumns,
-    tooManyFields: (fields, columns, line) =>
-      contentErrors.PARSE_MALFORMED_CSV({
-        line,
-        reason: `${fields} fields where the table has ${columns} columns`,
-      }),
-  })
-  await pump(prepend(first.value, iterator), parser, (record, line) => table.add(record, line))
-  const parsed = await table.finish()
-  return { kind: 'table', tables: [parsed] }
-}
-
-/**
- * Feeds the chunks into the parser and each record to `onRecord`, pausing the parser while a returned promise
- * is pending. Rejects with the first error from the chunks, the parser or `onRecord`, and releases the input.
- */
-function pump(
-  chunks: AsyncIterable<Buffer>,
-  parser: Parser,
-  onRecord: (record: string[], line: number) => void | Promise<void>,
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let failed = false
-    const lines = recordLines(parser)
-    const fail = (error: unknown) => {
-      if (failed) return
-      failed = true
-      parser.destroy()
-      reject(mapCsvError(error, lines.lastParsed))
-    }
-    parser.on('data', (record: string[]) => {
-      if (failed) return
-      let pending: void | Promise<void>
-      try {
-        pending = onRecord(record, lines.queue.shift() ?? 0)
-      } catch (error) {
-        fail(error)
-        return
-      }
-      if (pending) {
-        parser.pause()
-        pending.then(() => parser.resume(), fail)
-      }
-    })
-    parser.on('error', fail)
-    parser.on('end', () => {
-      if (!failed) resolve()
-    })
-    const feed = async () => {
-      for await (const chunk of chunks) {
-        if (failed) return
-        if (!parser.write(chunk)) await drained(parser)
-      }
-      if (!failed) parser.end()
-    }
-    feed().catch(fail)
-  })
-}
-
-/**
- * The line each record ends on. csv-parse's `info` option would allocate an info object per record; instead
- * the parser's live line count is read as each record is pushed (records may be delivered later, when the
- * parser ran ahead of a paused consumer).
- */
-function recordLines(parser: Parser): { queue: number[]; lastParsed: number } {
-  const lines = { queue: [] as number[], lastParsed: 0 }
-  const push = parser.push.bind(parser)
-  parser.push = (record: unknown) => {
-    if (record !== null) {
-      lines.lastParsed = parser.info.lines
-      lines.queue.push(lines.lastParsed)
-    }
-    return push(record)
+    tooManyFields: (fields, columns, line) => tooManyFields(fields, columns, line),
   }
-  return lines
-}
-
-function drained(parser: Parser): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      parser.off('drain', done)
-      parser.off('close', done)
-      resolve()
-    }
-    parser.on('drain', done)
-    parser.on('close', done)
-  })
-}
-
-function mapCsvError(error: unknown, lastRecordLine: number): Error {
-  if (!(error instanceof Error)) return new Error(String(error))
-  if (isPlatformError(error) || !(error instanceof CsvError)) return error
-  const line = typeof error['lines'] === 'number' ? error['lines'] : undefined
-  const field = typeof error['column'] === 'number' ? error['column'] + 1 : undefined
-  if (error.code === 'CSV_QUOTE_NOT_CLOSED')
-    return contentErrors.PARSE_MALFORMED_CSV(
-      { line: lastRecordLine + 1, reason: 'a quoted field opened on this line is never closed' },
-      error,
-    )
-  if (error.code === 'CSV_MAX_RECORD_SIZE')
-    return contentErrors.PARSE_TOO_LARGE(
-      { line: lastRecordLine + 1, reason: `a record starting at line ${lastRecordLine + 1} is too large` },
-      error,
-    )
-  if (error.code === 'CSV_INVALID_CLOSING_QUOTE')
-    return contentErrors.PARSE_MALFORMED_CSV(
-      { line, column: field, reason: 'a closing quote is followed by other characters' },
-      error,
-    )
-  return contentErrors.PARSE_MALFORMED_CSV({ line, column: field, reason: error.message }, error)
+  const input = prepend(first.value, iterator)
+  const parts = source.parts
+  if (parts && sink.jsonLines && (source.size ?? 0) >= parts.minBytes) {
+    const parsed = await parseInParts({ input, csv, table: tableOptions, sink, parts })
+    return { kind: 'table', tables: [parsed] }
+  }
+  return {
+    kind: 'table',
+    tables: [await parseStreamed(input, csv, new StreamedTextTable(sink, tableOptions))],
+  }
 }
 
 async function* prepend(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {

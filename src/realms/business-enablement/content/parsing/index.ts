@@ -12,14 +12,18 @@ import { parseXlsx } from './xlsx.js'
 
 export { chooseParsingType } from './choose-parsing-type.js'
 export { parseCopybook, type CopybookLayout, type CopybookField } from './copybook/copybook-layout.js'
+export { parseCsvPart } from './csv-part.js'
 export type {
   ColumnInfo,
   ColumnType,
+  CsvPartResult,
+  CsvPartTask,
   ParseOptions,
   ParseOutcome,
   ParseSource,
   ParsedTable,
   ParsingType,
+  PartParsing,
   TableSink,
   TextEncoding,
 } from './types.js'

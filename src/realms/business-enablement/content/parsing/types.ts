@@ -71,6 +71,10 @@ export interface ParseOptions {
 export interface ParseSource {
   /** Read once, streaming; a node Readable qualifies. */
   bytes: AsyncIterable<Uint8Array>
+  /** The input's size in bytes when known: CSV/TSV of at least `parts.minBytes` are parsed in parts. */
+  size?: number
+  /** Where CSV/TSV parts are parsed (worker threads in the platform); without it, on the calling thread. */
+  parts?: PartParsing
   fileName: string
   contentType: string
   /** When absent, chosen from contentType and the file extension (see chooseParsingType). */
@@ -102,6 +106,11 @@ export interface TableSink {
    * to write them back as text.
    */
   jsonRow?(jsonValues: string[]): void | Promise<void>
+  /**
+   * Optional, for CSV/TSV parsed in parts (see `ParseSource.parts`): the next `rows` rows, in order, as the bytes
+   * the part runner made of their JSON rows (the dataset sink's runner makes its JSON lines).
+   */
+  jsonLines?(lines: Uint8Array, rows: number): void | Promise<void>
   endTable(result: { columns: ColumnInfo[]; rowCount: number }): void | Promise<void>
 }
 
@@ -120,3 +129,61 @@ export type ParseOutcome =
       pages?: number
       title?: string
     }
+
+/**
+ * Parses CSV/TSV parts, usually on worker threads, for files of at least `minBytes`: the file is cut into parts of
+ * about `partBytes` that end where a record probably ends, and up to `inFlight` parts are parsed at once while the
+ * results are taken in order (see delimited-parts.ts).
+ */
+export interface PartParsing {
+  run(task: CsvPartTask): Promise<CsvPartResult>
+  minBytes: number
+  partBytes: number
+  inFlight: number
+}
+
+/** One part of a CSV/TSV file to parse after the type sample; plain data, as it crosses threads. */
+export interface CsvPartTask {
+  /** UTF-8, starting where a record starts. */
+  bytes: Uint8Array
+  /** Whether the input ends with this part (otherwise it should end with a record delimiter). */
+  last: boolean
+  delimiter: string
+  quote: string
+  /** `\n` or `\r\n`, as csv-parse detected it at the start of the file. */
+  recordDelimiter: string
+  maxRecordBytes: number
+  columns: string[]
+  /** The column kinds (values.ts) in force where the part starts. */
+  kinds: Uint8Array
+  /** Records to skip at the start (the header row). */
+  skip: number
+}
+
+/** A parsed part; lines and rows are counted from the part's start (csv-parse's line 1 is its first line). */
+export interface CsvPartResult {
+  /** The rows as the runner wrote them (see `TableSink.jsonLines`). */
+  lines: Uint8Array
+  rows: number
+  /** Column kinds, nulls seen (1) and the row each column was widened to text at (-1: none), after the part. */
+  kinds: Uint8Array
+  nullable: Uint8Array
+  widenedAt: Int32Array
+  /** Lines before the first line of what follows (the next part, or `rest`). */
+  lineCount: number
+  /** The line the last record parsed ended on; 0 when none. */
+  lastRecordLine: number
+  skipped: number
+  /**
+   * Set when the part did not end with a whole record (a cut inside a quoted field): its bytes from this offset on
+   * belong to the next part, which must be parsed again with them in front.
+   */
+  rest?: number
+  /** Why the part failed (nothing else is valid then). */
+  problem?: CsvPartProblem
+}
+
+export type CsvPartProblem =
+  | { kind: 'csv'; code: string; line: number | undefined; column: number | undefined; message: string }
+  | { kind: 'fields'; fields: number; line: number }
+  | { kind: 'other'; message: string }
