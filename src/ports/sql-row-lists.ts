@@ -2,9 +2,11 @@ import { type RawBuilder, sql } from 'kysely'
 import type { SqlDialect } from './sql-database.js'
 
 /**
- * Lists of rows written by one statement, on both dialects. On PostgreSQL a list is `unnest` over one array
- * parameter per column, so the statement's text is the same whatever the number of rows and a prepared statement
- * can be reused (`SqlDatabase.runPrepared`); SQLite has no arrays, so there it is a VALUES list.
+ * Lists of rows written by one statement, on both dialects, with a text that does not change with the number of
+ * rows, so the statement is prepared once and reused (`SqlDatabase.runPrepared`, and SQLite's statement cache):
+ * on PostgreSQL `unnest` over one array parameter per column; on SQLite, which has no arrays, `json_each` over one
+ * JSON parameter holding the rows as arrays (cheaper than a parameter per value, whose compiling costs more than
+ * the rows' JSON).
  */
 export type ColumnType = 'text' | 'bigint' | 'integer'
 export type ColumnList<Row> = readonly (readonly [keyof Row & string, ColumnType])[]
@@ -13,8 +15,9 @@ function arrays<Row>(columns: ColumnList<Row>, rows: readonly Row[]) {
   return sql.join(columns.map(([name, type]) => sql`${rows.map((row) => row[name])}::${sql.raw(type)}[]`))
 }
 
-function values<Row>(columns: ColumnList<Row>, rows: readonly Row[]) {
-  return sql.join(rows.map((row) => sql`(${sql.join(columns.map(([name]) => row[name]))})`))
+function fromJson<Row>(columns: ColumnList<Row>, rows: readonly Row[]) {
+  const json = JSON.stringify(rows.map((row) => columns.map(([name]) => row[name] ?? null)))
+  return sql`select ${sql.join(columns.map((_, i) => sql`value ->> ${sql.lit(i)}`))} from json_each(${json})`
 }
 
 /** `name(columns) as (…rows…)`, for a WITH clause. */
@@ -27,7 +30,7 @@ export function rowListCte<Row>(
   const names = sql.join(columns.map(([column]) => sql.id(column)))
   return dialect === 'postgres'
     ? sql`${sql.id(name)}(${names}) as (select * from unnest(${arrays(columns, rows)}))`
-    : sql`${sql.id(name)}(${names}) as (values ${values(columns, rows)})`
+    : sql`${sql.id(name)}(${names}) as (${fromJson(columns, rows)})`
 }
 
 /** `insert into table (columns) …rows…`; usable as a data-modifying CTE on PostgreSQL. */
@@ -40,5 +43,5 @@ export function insertRowList<Row>(
   const names = sql.join(columns.map(([column]) => sql.id(column)))
   return dialect === 'postgres'
     ? sql`insert into ${sql.table(table)} (${names}) select * from unnest(${arrays(columns, rows)})`
-    : sql`insert into ${sql.table(table)} (${names}) values ${values(columns, rows)}`
+    : sql`insert into ${sql.table(table)} (${names}) ${fromJson(columns, rows)}`
 }
