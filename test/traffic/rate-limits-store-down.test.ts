@@ -9,7 +9,7 @@ import {
   createLimiter,
 } from '../../src/smart-city/traffic-cop/rate-limits/limiter.js'
 import type { PlatformError } from '../../src/kernel/errors.js'
-import { errorCode, strongPassword } from '../support/fixtures.js'
+import { errorCode, signUp, strongPassword } from '../support/fixtures.js'
 import { describeOnProfiles } from '../support/profiles.js'
 
 const policies = [
@@ -38,6 +38,19 @@ describeOnProfiles('rate limiting with the key-value store down', (profile) => {
     const refused = await node.gateway.inject({ method: 'POST', url: '/api/v1/auth/login', payload: login })
     expect(refused.statusCode).toBe(503)
     expect(errorCode(refused)).toBe('RATE_LIMIT_UNAVAILABLE')
+  })
+
+  it('through the gateway: a verified token seen before is not admitted once the store is gone', async () => {
+    const node = await profile.startNode(env)
+    const account = await signUp(node.gateway)
+    const principal = () =>
+      node.gateway.inject({ method: 'GET', url: '/api/v1/auth/principal', headers: account.auth })
+    expect((await principal()).statusCode).toBe(200)
+    expect((await principal()).statusCode).toBe(200)
+    await node.infra.keyValue.close()
+    const refused = await principal()
+    expect(refused.statusCode).toBe(503)
+    expect(errorCode(refused)).toBe('STORAGE_UNAVAILABLE')
   })
 
   it('through the gateway: fails closed everywhere with SYMPHAINY_RATE_LIMIT_ON_STORE_ERROR=closed', async () => {

@@ -1,4 +1,6 @@
+import { type Awaitable, rejection } from '../../kernel/awaitable.js'
 import type { Principal } from '../../kernel/principal.js'
+import type { AuthSnapshot } from './auth-state.js'
 import type { VerifiedAccessToken } from './tokens/access-tokens.js'
 import { findApiKey, touchApiKey } from './api-keys.js'
 import type { SecurityContext } from './context.js'
@@ -46,7 +48,12 @@ export function createAuthenticator(ctx: SecurityContext) {
   async function fromAccessToken(token: string, hit = cached(token)): Promise<Principal> {
     const entry = hit ?? (await verify(token))
     const { claims } = entry
-    const snapshot = await ctx.authState.read(claims.tid, claims.sub, claims.sid)
+    return await fromSnapshot(entry, await ctx.authState.read(claims.tid, claims.sub, claims.sid))
+  }
+
+  /** The principal of a verified token under the current revocation state; at once when the roles are loaded. */
+  function fromSnapshot(entry: VerifiedEntry, snapshot: AuthSnapshot): Awaitable<Principal> {
+    const { claims } = entry
     if (
       snapshot.user.status !== 'active' ||
       snapshot.user.authVersion !== claims.ver ||
@@ -54,9 +61,15 @@ export function createAuthenticator(ctx: SecurityContext) {
     ) {
       throw securityErrors.INVALID_TOKEN({ reason: 'revoked' })
     }
-    const customRoles =
-      ctx.customRoles.peek(claims.tid, snapshot.rolesVersion) ??
-      (await ctx.customRoles.get(ctx.db, claims.tid, snapshot.rolesVersion))
+    const customRoles = ctx.customRoles.peek(claims.tid, snapshot.rolesVersion)
+    if (customRoles !== undefined) return principalOf(entry, customRoles)
+    return ctx.customRoles
+      .get(ctx.db, claims.tid, snapshot.rolesVersion)
+      .then((roles) => principalOf(entry, roles))
+  }
+
+  function principalOf(entry: VerifiedEntry, customRoles: ReadonlyMap<string, readonly string[]>): Principal {
+    const { claims } = entry
     if (entry.permissions?.from !== customRoles) {
       entry.permissions = { from: customRoles, list: permissionsOf(claims.roles, customRoles) }
     }
@@ -68,6 +81,20 @@ export function createAuthenticator(ctx: SecurityContext) {
       sessionId: claims.sid,
       roles: claims.roles,
       permissions: entry.permissions.list,
+    }
+  }
+
+  /**
+   * A token verified before, whose revocation state the store can tell at once (an in-process store): the
+   * principal without a promise. Undefined when that cannot be done at once; failures are rejected promises.
+   */
+  function fromCachedTokenNow(entry: VerifiedEntry): Awaitable<Principal> | undefined {
+    const { claims } = entry
+    try {
+      const snapshot = ctx.authState.peek(claims.tid, claims.sub, claims.sid)
+      return snapshot === undefined ? undefined : fromSnapshot(entry, snapshot)
+    } catch (error) {
+      return rejection(error)
     }
   }
 
@@ -103,10 +130,12 @@ export function createAuthenticator(ctx: SecurityContext) {
 
   return {
     /** `Bearer <access token>` or `ApiKey <key>`; anything else is AUTH_REQUIRED. */
-    authenticateHeader(header: string | undefined): Promise<Principal> {
+    /** At once when the token was verified before and the store answers at once; else a promise. */
+    authenticateHeader(header: string | undefined): Awaitable<Principal> {
       const token = bearerToken(header)
       const hit = token === undefined ? undefined : cached(token)
-      return hit ? fromAccessToken(hit.token, hit) : fromHeader(header)
+      if (!hit) return fromHeader(header)
+      return fromCachedTokenNow(hit) ?? fromAccessToken(hit.token, hit)
     },
     /** A bare credential, as a WebSocket presents it: an API key if it looks like one, else an access token. */
     async authenticateToken(token: string): Promise<Principal> {
