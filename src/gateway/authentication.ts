@@ -69,11 +69,23 @@ function admit(
 ): undefined {
   request.principal = principal
   if (!('permission' in security)) return undefined
-  const [resource, action] = security.permission.split(':') as [string, string]
+  const [resource, action] = permissionParts(security.permission)
   if (!guard.checkPermission(principal, resource, action).allowed) {
     throw securityErrors.PERMISSION_DENIED({ permission: security.permission })
   }
   return undefined
+}
+
+/** Route permissions split once each: there are as many as routes. */
+const splitPermissions = new Map<string, [string, string]>()
+
+function permissionParts(permission: string): [string, string] {
+  let parts = splitPermissions.get(permission)
+  if (parts === undefined) {
+    parts = permission.split(':') as [string, string]
+    splitPermissions.set(permission, parts)
+  }
+  return parts
 }
 
 /** The `principal` request slot, and the audit of refusals; `authenticate` fills the slot. */

@@ -96,7 +96,13 @@ export function createKeyValueData(clockNow: () => number): KeyValueData {
     set(key, value, ttlMs) {
       if (ttlMs !== undefined) assertPositiveInteger(ttlMs, 'invalid expire time in set')
       sweepSome()
-      entries.set(key, { kind: 'string', value, expiresAt: ttlMs === undefined ? null : now() + ttlMs })
+      const expiresAt = ttlMs === undefined ? null : now() + ttlMs
+      const entry = entries.get(key)
+      if (entry?.kind !== 'string') entries.set(key, { kind: 'string', value, expiresAt })
+      else {
+        entry.value = value
+        entry.expiresAt = expiresAt
+      }
     },
     del: (key) => live(key) !== undefined && entries.delete(key),
     incrBy(key, by) {

@@ -94,9 +94,12 @@ export interface AuthStateCache {
 }
 
 /** The snapshot from the three stored values, or undefined when one of them must be loaded first. */
-function snapshotOf(values: ScriptResult, sessionId: string | null): AuthSnapshot | undefined {
-  if (!Array.isArray(values)) return undefined
-  const [userValue, sessionValue, rolesValue] = values
+function snapshotOf(
+  userValue: ScriptResult | undefined,
+  sessionValue: ScriptResult | undefined,
+  rolesValue: ScriptResult | undefined,
+  sessionId: string | null,
+): AuthSnapshot | undefined {
   const user = typeof userValue === 'string' ? decodeUser(userValue) : undefined
   if (user === undefined || typeof rolesValue !== 'string') return undefined
   if (sessionId === null) return { user, session: null, rolesVersion: rolesValue }
@@ -117,9 +120,9 @@ export function createAuthStateCache(
         [keys.user(userId), keys.session(sessionId), keys.roles(tenantId)],
         [],
       )
-      const known = snapshotOf(reply, sessionId)
-      if (known) return known
       const [userValue, sessionValue, rolesValue] = Array.isArray(reply) ? reply : []
+      const known = snapshotOf(userValue, sessionValue, rolesValue, sessionId)
+      if (known) return known
 
       let user = typeof userValue === 'string' ? decodeUser(userValue) : undefined
       if (!user) {
@@ -146,10 +149,10 @@ export function createAuthStateCache(
     },
     peek(tenantId, userId, sessionId) {
       if (runLocal === undefined) return undefined
-      const values = runLocal((ops) =>
-        readThree.local(ops, [keys.user(userId), keys.session(sessionId), keys.roles(tenantId)], []),
-      )
-      return snapshotOf(values, sessionId)
+      const user = keys.user(userId)
+      const session = keys.session(sessionId)
+      const roles = keys.roles(tenantId)
+      return runLocal((ops) => snapshotOf(ops.get(user), ops.get(session), ops.get(roles), sessionId))
     },
     async userChanged(userId, state) {
       await kv.set(keys.user(userId), encodeUser(state), { ttlMs: userStateTtlMs })

@@ -11,8 +11,11 @@ import { usersStore } from './store/users-store.js'
 interface VerifiedEntry {
   token: string
   claims: VerifiedAccessToken
-  /** Derived from the claims' roles and the tenant's custom roles; reused while those are the same map. */
-  permissions: { from: ReadonlyMap<string, readonly string[]>; list: string[] } | undefined
+  /**
+   * The principal, with permissions derived from the claims' roles and the tenant's custom roles; reused (one
+   * object for every request with this token) while those are the same map.
+   */
+  principal: { from: ReadonlyMap<string, readonly string[]>; principal: Principal } | undefined
 }
 
 /**
@@ -22,7 +25,7 @@ interface VerifiedEntry {
  */
 export function createAuthenticator(ctx: SecurityContext) {
   // Signature checks dominate the cost of an authenticated request; a token already verified is remembered until it
-  // expires, with the permissions last derived from it. Revocation is still checked on every request below. Entries
+  // expires, with the principal last derived from it. Revocation is still checked on every request below. Entries
   // are found by the token's signature (hashing a whole token per request showed in profiles) and hold only when
   // the whole text is the same.
   const verified = new Map<string, VerifiedEntry>()
@@ -39,7 +42,7 @@ export function createAuthenticator(ctx: SecurityContext) {
   }
 
   async function verify(token: string): Promise<VerifiedEntry> {
-    const entry: VerifiedEntry = { token, claims: await ctx.tokens().verify(token), permissions: undefined }
+    const entry: VerifiedEntry = { token, claims: await ctx.tokens().verify(token), principal: undefined }
     if (verified.size >= maxVerified) verified.delete(verified.keys().next().value!)
     verified.set(signatureOf(token), entry)
     return entry
@@ -69,19 +72,19 @@ export function createAuthenticator(ctx: SecurityContext) {
   }
 
   function principalOf(entry: VerifiedEntry, customRoles: ReadonlyMap<string, readonly string[]>): Principal {
+    if (entry.principal?.from === customRoles) return entry.principal.principal
     const { claims } = entry
-    if (entry.permissions?.from !== customRoles) {
-      entry.permissions = { from: customRoles, list: permissionsOf(claims.roles, customRoles) }
-    }
-    return {
+    const principal: Principal = {
       kind: 'user',
       tenantId: claims.tid,
       userId: claims.sub,
       apiKeyId: null,
       sessionId: claims.sid,
       roles: claims.roles,
-      permissions: entry.permissions.list,
+      permissions: permissionsOf(claims.roles, customRoles),
     }
+    entry.principal = { from: customRoles, principal }
+    return principal
   }
 
   /**

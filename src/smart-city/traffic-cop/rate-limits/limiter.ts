@@ -2,7 +2,7 @@ import type { Awaitable } from '../../../kernel/awaitable.js'
 import type { Clock } from '../../../kernel/clock.js'
 import type { Logger } from '../../../kernel/logger.js'
 import type { KeyValueStore, LocalKeyValueOps } from '../../../ports/key-value-store.js'
-import { type CompiledPolicy, type RateLimitRequest, subjectOf } from './compiled-policy.js'
+import type { CompiledPolicy, RateLimitRequest } from './compiled-policy.js'
 import { createDecisionBatcher } from './decision-batcher.js'
 import { rateLimitErrors } from './errors.js'
 import {
@@ -64,10 +64,10 @@ function checksFor(request: RateLimitRequest, ...lists: (readonly CompiledPolicy
   for (const list of lists) {
     for (const policy of list) {
       if (!policy.matches(request.method, request.path)) continue
-      const subject = subjectOf(policy.scope, request)
-      if (subject === undefined) continue
+      const key = policy.stateKey(request)
+      if (key === undefined) continue
       checks.push({
-        key: `${policy.keyBase}:${subject}`,
+        key,
         limit: policy.limit,
         windowMs: policy.windowMs,
         policy,
