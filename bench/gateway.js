@@ -2,11 +2,33 @@
 // after the other against server processes started the same way. Run: npm run bench:gateway
 // The Symphainy route is GET /api/v1/auth/principal with a Bearer token (JWT check, shared revocation state, custom
 // roles, permission) under a per-user rate-limit policy high enough never to refuse (every request is a real
-// limiter decision). The peer answers {"hello":"world"}.
-import { load as run, startProcess as start, symphainyStart, root } from './support.js'
+// limiter decision). The peer answers {"hello":"world"}. The machine is shared, so the two alternate for
+// BENCH_ROUNDS rounds (the first of each pair alternating too) and medians are compared; each round also reads the
+// server's CPU time from /proc, so the CPU per request of both servers is printed as well.
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { load as run, startProcess as start, symphainyStart, root } from './support.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString())
+
+/** CPU seconds (user + system, all threads) the process has used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
+}
+
+/** One load run against `server`, with the server's CPU time per request. */
+async function measured(server, options) {
+  const before = cpuSeconds(server.child.pid)
+  const result = await run(options)
+  result.cpuUs = ((cpuSeconds(server.child.pid) - before) * 1e6) / result.requests.total
+  return result
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 const policies = [
   { name: 'bench', scope: 'user', limit: 1000000, windowSeconds: 60, routes: ['GET /api/v1/auth/principal'] },
@@ -27,15 +49,25 @@ try {
   const probe = await fetch(`${symphainy.address}/api/v1/auth/principal`, { headers })
   if (!probe.headers.get('ratelimit-limit'))
     throw new Error('the route is not rate limited; the comparison would be unfair')
-  await run({ url: `${symphainy.address}/api/v1/auth/principal`, headers, connections: 50, duration: 2 })
-  const ours = await run({
-    url: `${symphainy.address}/api/v1/auth/principal`,
-    headers,
-    connections: 50,
-    duration: seconds,
-  })
-  await run({ url: `${peer.address}/ready`, connections: 50, duration: 2 })
-  const theirs = await run({ url: `${peer.address}/ready`, connections: 50, duration: seconds })
+  const ourRun = { url: `${symphainy.address}/api/v1/auth/principal`, headers, connections: 50 }
+  const peerRun = { url: `${peer.address}/ready`, connections: 50 }
+  await run({ ...ourRun, duration: 2 })
+  await run({ ...peerRun, duration: 2 })
+  const results = { ours: [], theirs: [] }
+  for (let round = 0; round < rounds; round++) {
+    const pair = [
+      async () => results.ours.push(await measured(symphainy, { ...ourRun, duration: seconds })),
+      async () => results.theirs.push(await measured(peer, { ...peerRun, duration: seconds })),
+    ]
+    if (round % 2 === 1) pair.reverse()
+    for (const step of pair) await step()
+  }
+  const pick = (list) => {
+    const rate = median(list.map((r) => r.requests.average))
+    return { ...list.find((r) => r.requests.average === rate), cpuUs: median(list.map((r) => r.cpuUs)) }
+  }
+  const ours = pick(results.ours)
+  const theirs = pick(results.theirs)
   const jwks = await (await fetch(`${symphainy.address}/.well-known/jwks.json`)).text()
   const moleculer = await start([join(root, 'bench/peers/moleculer/server.js')], {
     JWKS: jwks,
@@ -58,11 +90,16 @@ try {
     moleculer.child.kill('SIGTERM')
   }
   const row = (name, r) =>
-    `${name.padEnd(44)} ${Math.round(r.requests.average)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  non-2xx ${r.non2xx}`
+    `${name.padEnd(44)} ${Math.round(r.requests.average)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  non-2xx ${r.non2xx}` +
+    (r.cpuUs === undefined ? '' : `  server CPU ${r.cpuUs.toFixed(1)} µs/request`)
+  console.log(`${rounds} rounds of ${seconds} s each, alternating; medians`)
   console.log(row('symphainy GET /api/v1/auth/principal (auth + limit)', ours))
   console.log(row('fastify hello-world', theirs))
   console.log(
-    `ratio throughput symphainy ÷ fastify: ${(ours.requests.average / theirs.requests.average).toFixed(2)}x (goal ≥ 0.6)`,
+    `ratio throughput symphainy ÷ fastify: ${(ours.requests.average / theirs.requests.average).toFixed(2)}x (goal ≥ 0.6); ` +
+      `by server CPU per request ${(theirs.cpuUs / ours.cpuUs).toFixed(2)}x; rounds ${results.ours
+        .map((r, i) => (r.requests.average / results.theirs[i].requests.average).toFixed(2))
+        .join(' ')}`,
   )
   console.log(row('moleculer-web 0.10 + moleculer 0.14 (auth + limit)', viaMoleculer))
   console.log(

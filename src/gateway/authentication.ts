@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { isPlatformError } from '../kernel/errors.js'
-import type { RouteSecurity } from '../kernel/principal.js'
+import type { Principal, RouteSecurity } from '../kernel/principal.js'
 import { securityErrors } from '../smart-city/security-guard/errors.js'
 import type { SecurityGuard } from '../smart-city/security-guard/index.js'
 
@@ -48,21 +48,44 @@ export function requireSecurityDeclarations(app: FastifyInstance): void {
 }
 
 /**
- * Authenticates a non-public route and checks its declared permission; undefined (nothing to wait for) on a public
- * route. Every refusal of an authenticated caller (a missing permission here, or an escalation a handler refuses)
- * lands in the tenant's audit log, through the onError hook of `installAuthentication`.
+ * Authenticates a non-public route and checks its declared permission. Undefined when that is done at once (a
+ * public route, or a principal known at once); then a refusal is thrown at once, else it is the promise's rejection.
+ * Every refusal of an authenticated caller (a missing permission here, or an escalation a handler refuses) lands in
+ * the tenant's audit log, through the onError hook of `installAuthentication`.
  */
 export function authenticate(request: FastifyRequest, guard: SecurityGuard): Promise<void> | undefined {
   const security = request.routeOptions.config.security
   if (!security || 'public' in security) return undefined
-  return guard.authenticateHeader(request.headers.authorization).then((principal) => {
-    request.principal = principal
-    if (!('permission' in security)) return
-    const [resource, action] = security.permission.split(':') as [string, string]
-    if (!guard.checkPermission(principal, resource, action).allowed) {
-      throw securityErrors.PERMISSION_DENIED({ permission: security.permission })
-    }
-  })
+  const principal = guard.authenticateHeader(request.headers.authorization)
+  if (!(principal instanceof Promise)) return admit(request, security, principal, guard)
+  return principal.then((known) => admit(request, security, known, guard))
+}
+
+function admit(
+  request: FastifyRequest,
+  security: Exclude<RouteSecurity, { public: true }>,
+  principal: Principal,
+  guard: SecurityGuard,
+): undefined {
+  request.principal = principal
+  if (!('permission' in security)) return undefined
+  const [resource, action] = permissionParts(security.permission)
+  if (!guard.checkPermission(principal, resource, action).allowed) {
+    throw securityErrors.PERMISSION_DENIED({ permission: security.permission })
+  }
+  return undefined
+}
+
+/** Route permissions split once each: there are as many as routes. */
+const splitPermissions = new Map<string, [string, string]>()
+
+function permissionParts(permission: string): [string, string] {
+  let parts = splitPermissions.get(permission)
+  if (parts === undefined) {
+    parts = permission.split(':') as [string, string]
+    splitPermissions.set(permission, parts)
+  }
+  return parts
 }
 
 /** The `principal` request slot, and the audit of refusals; `authenticate` fills the slot. */

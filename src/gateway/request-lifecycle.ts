@@ -20,7 +20,7 @@ const debugLevel = levelValues['debug']!
 export function installRequestLifecycle(app: FastifyInstance, platform: GatewayPlatform): void {
   const { metrics } = platform.services.nurse
   const { analytics } = platform.services.trafficCop
-  const timeouts = createRequestTimeouts(platform.config.server.requestTimeoutMs)
+  const timeouts = createRequestTimeouts(app, platform.config.server.requestTimeoutMs)
   let closing = false
 
   app.addHook('onRequest', (request, reply, done) => {

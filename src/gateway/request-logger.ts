@@ -13,7 +13,7 @@ export function lazyChildLogger(
   bindings: Bindings,
   options: ChildLoggerOptions,
 ): FastifyBaseLogger {
-  if (Object.keys(options).length > 0) return logger.child(bindings, options)
+  for (const _option in options) return logger.child(bindings, options)
   return new RequestLogger(logger as Logger, bindings)
 }
 

@@ -11,6 +11,10 @@
  * - `runScript` runs a `KeyValueScript` atomically: the Lua body on Redis, the `local` body in memory. Both bodies
  *   must have the same semantics; the script's contract test runs it on every adapter.
  * - `ttl` answers the remaining milliseconds, `null` for a key without expiry, `undefined` for an absent key.
+ * - `runLocal` exists only on a store whose data lives in this process (memory). It runs a synchronous function on
+ *   the data at once, which is atomic for the same reason as a `local` script body, and returns what it returns (or
+ *   throws what it throws, and STORAGE_UNAVAILABLE once closed). Hot paths use it to skip promise hops and argument
+ *   encoding; a caller that also has a script for other stores builds the script's `local` body on the same code.
  * Left out: scans, hashes, sorted sets as separate methods — a script covers such needs.
  */
 export interface KeyValueStore {
@@ -26,6 +30,7 @@ export interface KeyValueStore {
   ): Promise<boolean>
   ttl(key: string): Promise<number | null | undefined>
   runScript(script: KeyValueScript, keys: string[], args: (string | number)[]): Promise<ScriptResult>
+  runLocal?<T>(operation: (ops: LocalKeyValueOps) => T): T
   ping(): Promise<void>
   close(): Promise<void>
 }

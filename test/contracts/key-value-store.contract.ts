@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect } from 'vitest'
-import type { KeyValueStore } from '../../src/ports/key-value-store.js'
+import type { KeyValueStore, LocalKeyValueOps } from '../../src/ports/key-value-store.js'
 import { createContractTests, type ContractSkip } from './contract-tests.js'
 import {
   failing,
@@ -313,6 +313,25 @@ export function describeKeyValueStoreContract(options: {
           ),
         )
         expect(replies.filter((reply) => (reply as number[])[0] === 1)).toHaveLength(10)
+      })
+
+      // runLocal is only on stores inside this process (memory); elsewhere there is nothing to check.
+      test('runLocal, where present, runs at once on the keys the other methods see, as a local body', async () => {
+        if (store.runLocal === undefined) return
+        const local = <T>(operation: (ops: LocalKeyValueOps) => T): T => {
+          if (store.runLocal === undefined) throw new Error('runLocal went away')
+          return store.runLocal(operation)
+        }
+        expect(local((ops) => stringOps.local(ops, ['text', 'counter', 'absent'], ['v']))).toEqual(
+          await store.runScript(stringOps, ['text2', 'counter2', 'absent2'], ['v']),
+        )
+        expect(await store.get('text')).toBe('again')
+        await store.set('plain', 'seen')
+        expect(local((ops) => ops.get('plain'))).toBe('seen')
+        await store.close()
+        expect(() => local((ops) => ops.get('plain'))).toThrow(
+          expect.objectContaining({ code: 'STORAGE_UNAVAILABLE' }),
+        )
       })
 
       test('a failing script rejects', async () => {

@@ -3,11 +3,12 @@ import { type ManualClock, createManualClock } from '../../src/kernel/clock.js'
 import type { KeyValueStore } from '../../src/ports/key-value-store.js'
 import {
   type GcraCheck,
+  type GcraDecision,
   type GcraVerdict,
   gcraCall,
   gcraExpiryMarginMs,
   gcraScript,
-  parseGcraReply,
+  parseGcraReplies,
 } from '../../src/smart-city/traffic-cop/rate-limits/gcra-script.js'
 import { uniqueName } from '../support/real-servers.js'
 import { describeOnProfiles } from '../support/profiles.js'
@@ -78,13 +79,19 @@ describeOnProfiles('rate-limit GCRA script', (profile) => {
     kv = (await profile.startNode({}, { clock })).infra.keyValue
   })
 
+  /** One script call deciding `decisions` in order. */
+  async function decideBatch(decisions: GcraDecision[]): Promise<GcraVerdict[]> {
+    const now = clock.now()
+    const call = gcraCall(now, decisions)
+    return parseGcraReplies(await kv.runScript(gcraScript, call.keys, call.args), now, decisions)
+  }
+
   async function decide(
     checks: GcraCheck[],
     version?: { key: string; expected: string | null },
   ): Promise<GcraVerdict> {
-    const now = clock.now()
-    const call = gcraCall(now, checks, version)
-    return parseGcraReply(await kv.runScript(gcraScript, call.keys, call.args), now, checks)
+    const [verdict] = await decideBatch([{ checks, version }])
+    return verdict!
   }
 
   for (const { title, limit, windowMs, steps } of table) {
@@ -145,6 +152,63 @@ describeOnProfiles('rate-limit GCRA script', (profile) => {
       keys: [{ admits: false }, { admits: true, remaining: 0 }],
     })
     expect(await decide([checks[1]!])).toMatchObject({ admitted: true, keys: [{ remaining: 0 }] })
+  })
+
+  it('a batch decides in order, each decision on its own: later ones see earlier writes, refusals consume nothing', async () => {
+    const a = { key: uniqueName('rl'), limit: 2, windowMs: 60_000 }
+    const b = { key: uniqueName('rl'), limit: 1, windowMs: 60_000 }
+    const verdicts = await decideBatch([
+      { checks: [a], version: undefined },
+      { checks: [a], version: undefined },
+      { checks: [a], version: undefined },
+      { checks: [b, a], version: undefined },
+      { checks: [b], version: undefined },
+      { checks: [b], version: undefined },
+    ])
+    expect(verdicts).toMatchObject([
+      { stale: false, admitted: true, keys: [{ admits: true, remaining: 1 }] },
+      { stale: false, admitted: true, keys: [{ admits: true, remaining: 0 }] },
+      { stale: false, admitted: false, keys: [{ admits: false }] },
+      { stale: false, admitted: false, keys: [{ admits: true, remaining: 0 }, { admits: false }] },
+      { stale: false, admitted: true, keys: [{ admits: true, remaining: 0 }] },
+      { stale: false, admitted: false, keys: [{ admits: false }] },
+    ])
+  })
+
+  it('a stale policy version in the middle of a batch changes nothing for that decision alone', async () => {
+    const versionKey = uniqueName('ver')
+    await kv.set(versionKey, 'v2')
+    const c = { key: uniqueName('rl'), limit: 3, windowMs: 60_000 }
+    const current = { key: versionKey, expected: 'v2' }
+    const old = { key: versionKey, expected: 'v1' }
+    const verdicts = await decideBatch([
+      { checks: [c], version: current },
+      { checks: [c], version: old },
+      { checks: [c, { ...c, key: uniqueName('rl') }], version: old },
+      { checks: [], version: old },
+      { checks: [], version: current },
+      { checks: [c], version: current },
+    ])
+    expect(verdicts).toEqual([
+      expect.objectContaining({ admitted: true, keys: [expect.objectContaining({ remaining: 2 })] }),
+      { stale: true },
+      { stale: true },
+      { stale: true },
+      { stale: false, admitted: true, keys: [] },
+      expect.objectContaining({ admitted: true, keys: [expect.objectContaining({ remaining: 1 })] }),
+    ])
+    expect(await decide([c])).toMatchObject({ admitted: true, keys: [{ remaining: 0 }] })
+  })
+
+  it('a large batch over a few keys admits exactly each key’s limit', async () => {
+    const keys = Array.from({ length: 8 }, () => ({ key: uniqueName('rl'), limit: 5, windowMs: 60_000 }))
+    const decisions = Array.from({ length: 96 }, (_, i) => ({ checks: [keys[i % 8]!], version: undefined }))
+    const verdicts = await decideBatch(decisions)
+    const admitted = keys.map(
+      (_, k) => verdicts.filter((v, i) => i % 8 === k && !v.stale && v.admitted).length,
+    )
+    expect(admitted).toEqual(keys.map(() => 5))
+    expect(verdicts.slice(0, 40).every((v) => !v.stale && v.admitted)).toBe(true)
   })
 
   it('a state key outlives its TAT by one to two margins, and keeps its expiry while that holds', async () => {

@@ -58,4 +58,18 @@ describe('createKeyValueData', () => {
       '\u{1F600}',
     ])
   })
+
+  it('reads the time once for a whole atOneTime operation, as a Redis script sees it', () => {
+    let now = 0
+    const data = createKeyValueData(() => now++)
+    data.set('short', 'v', 3) // set at 0, expires at 3
+    const seen = data.atOneTime(() => {
+      const times = [data.now(), data.now(), data.pttl('short')]
+      const value = [data.get('short'), data.get('short'), data.get('short'), data.get('short')]
+      return { times, value, nested: data.atOneTime(() => data.now()) }
+    })
+    expect(seen).toEqual({ times: [1, 1, 2], value: ['v', 'v', 'v', 'v'], nested: 1 })
+    expect(data.now()).toBe(2)
+    expect(data.get('short')).toBeNull()
+  })
 })

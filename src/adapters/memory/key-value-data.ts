@@ -8,6 +8,11 @@ import { createSortedSet, type SortedSet } from './sorted-set.js'
  * of a rolling scan, so expired keys nobody reads are reclaimed at a rate that outpaces their creation.
  */
 export interface KeyValueData extends LocalKeyValueOps {
+  /**
+   * Runs `operation` with the time read once at its start, as Redis freezes time while a script runs: every key
+   * it touches expires (or not) as of that moment, and `now()` answers that moment.
+   */
+  atOneTime<T>(operation: () => T): T
   exists(key: string): boolean
   /** Live and not yet reclaimed entries; for tests of the sweep. */
   size(): number
@@ -27,8 +32,10 @@ const SWEEP_EVERY = 8
 const SWEEP_STEP = 32
 const integerPattern = /^(0|-?[1-9][0-9]*)$/
 
-export function createKeyValueData(now: () => number): KeyValueData {
+export function createKeyValueData(clockNow: () => number): KeyValueData {
   const entries = new Map<string, Entry>()
+  let frozenAt: number | undefined
+  const now = () => frozenAt ?? clockNow()
   let cursor: Iterator<[string, Entry]> | null = null
 
   const expired = (entry: Entry): boolean => entry.expiresAt !== null && entry.expiresAt <= now()
@@ -69,6 +76,15 @@ export function createKeyValueData(now: () => number): KeyValueData {
 
   return {
     now,
+    atOneTime(operation) {
+      if (frozenAt !== undefined) return operation()
+      frozenAt = clockNow()
+      try {
+        return operation()
+      } finally {
+        frozenAt = undefined
+      }
+    },
     exists: (key) => live(key) !== undefined,
     size: () => entries.size,
     clear: () => entries.clear(),
@@ -80,7 +96,13 @@ export function createKeyValueData(now: () => number): KeyValueData {
     set(key, value, ttlMs) {
       if (ttlMs !== undefined) assertPositiveInteger(ttlMs, 'invalid expire time in set')
       sweepSome()
-      entries.set(key, { kind: 'string', value, expiresAt: ttlMs === undefined ? null : now() + ttlMs })
+      const expiresAt = ttlMs === undefined ? null : now() + ttlMs
+      const entry = entries.get(key)
+      if (entry?.kind !== 'string') entries.set(key, { kind: 'string', value, expiresAt })
+      else {
+        entry.value = value
+        entry.expiresAt = expiresAt
+      }
     },
     del: (key) => live(key) !== undefined && entries.delete(key),
     incrBy(key, by) {

@@ -1,16 +1,18 @@
 import type { Clock } from '../../kernel/clock.js'
 import { storageErrors } from '../../ports/errors.js'
-import type { KeyValueStore, ScriptResult } from '../../ports/key-value-store.js'
-import { createKeyValueData, NOT_AN_INTEGER, OVERFLOW } from './key-value-data.js'
+import type { KeyValueStore, LocalKeyValueOps, ScriptResult } from '../../ports/key-value-store.js'
+import { createKeyValueData, type KeyValueData, NOT_AN_INTEGER, OVERFLOW } from './key-value-data.js'
 
 /**
  * KeyValueStore in process memory, for a single node. TTLs run on the given clock. Every method, scripts included,
- * runs synchronously inside the returned promise's executor, so nothing interleaves with it: that is the atomicity.
- * After `close()` every method fails with STORAGE_UNAVAILABLE, as on Redis.
+ * runs synchronously (inside an async function, or at once for `runLocal`), so nothing interleaves with it: that is
+ * the atomicity. A script or `runLocal` sees one time throughout, as a Redis script does. After `close()` every
+ * method fails with STORAGE_UNAVAILABLE, as on Redis.
  */
 export function createMemoryKeyValueStore(options: { clock: Clock; keyPrefix?: string }): KeyValueStore {
   const data = createKeyValueData(() => options.clock.now())
   const prefix = options.keyPrefix ?? ''
+  const localOps = prefix === '' ? data : prefixedOps(data, prefix)
   let closed = false
 
   // eslint-disable-next-line @typescript-eslint/require-await -- the promise carries what operation() throws
@@ -62,17 +64,37 @@ export function createMemoryKeyValueStore(options: { clock: Clock; keyPrefix?: s
         return remaining === -1 ? null : remaining
       }),
     runScript: (script, keys, args) =>
-      run(() =>
-        asLuaReply(
-          script.local(data, prefix === '' ? keys : keys.map((key) => prefix + key), args.map(String)),
-        ),
-      ),
+      run(() => {
+        const prefixed = prefix === '' ? keys : keys.map((key) => prefix + key)
+        return asLuaReply(data.atOneTime(() => script.local(data, prefixed, args.map(String))))
+      }),
+    runLocal(operation) {
+      if (closed) throw storageErrors.STORAGE_UNAVAILABLE({ store: 'memory' })
+      return data.atOneTime(() => operation(localOps))
+    },
     ping: () => run(() => undefined),
     close() {
       closed = true
       data.clear()
       return Promise.resolve()
     },
+  }
+}
+
+/** The operations with every key under `prefix`, as `runLocal` callers see them (like a script's prefixed KEYS). */
+function prefixedOps(data: KeyValueData, prefix: string): LocalKeyValueOps {
+  return {
+    now: () => data.now(),
+    get: (key) => data.get(prefix + key),
+    set: (key, value, ttlMs) => data.set(prefix + key, value, ttlMs),
+    del: (key) => data.del(prefix + key),
+    incrBy: (key, by) => data.incrBy(prefix + key, by),
+    pttl: (key) => data.pttl(prefix + key),
+    pexpire: (key, ttlMs) => data.pexpire(prefix + key, ttlMs),
+    zadd: (key, score, member) => data.zadd(prefix + key, score, member),
+    zremRangeByScore: (key, min, max) => data.zremRangeByScore(prefix + key, min, max),
+    zcard: (key) => data.zcard(prefix + key),
+    zrangeWithScores: (key, start, stop) => data.zrangeWithScores(prefix + key, start, stop),
   }
 }
 

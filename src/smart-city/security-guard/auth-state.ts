@@ -1,4 +1,4 @@
-import type { KeyValueScript, KeyValueStore } from '../../ports/key-value-store.js'
+import type { KeyValueScript, KeyValueStore, ScriptResult } from '../../ports/key-value-store.js'
 
 /**
  * Revocation state every node must agree on, read in one key-value round trip per authenticated request:
@@ -55,11 +55,24 @@ function encodeUser(state: UserState): string {
   return `${state.status}:${state.authVersion}`
 }
 
-function decodeUser(value: string): UserState | undefined {
+function parseUser(value: string): UserState | undefined {
   const [status, version] = value.split(':')
   if ((status !== 'active' && status !== 'disabled' && status !== 'deleted') || !/^\d+$/.test(version ?? ''))
     return undefined
   return { status, authVersion: Number(version) }
+}
+
+/** Every authenticated request decodes a user state; the few distinct ones are decoded once. Bounded. */
+const decodedUsers = new Map<string, UserState | undefined>()
+
+function decodeUser(value: string): UserState | undefined {
+  let state = decodedUsers.get(value)
+  if (state === undefined && !decodedUsers.has(value)) {
+    if (decodedUsers.size >= 1_000) decodedUsers.clear()
+    state = parseUser(value)
+    decodedUsers.set(value, state)
+  }
+  return state
 }
 
 export interface AuthSnapshot {
@@ -70,9 +83,28 @@ export interface AuthSnapshot {
 
 export interface AuthStateCache {
   read(tenantId: string, userId: string, sessionId: string | null): Promise<AuthSnapshot>
+  /**
+   * `read` at once, when the store runs in this process and holds every entry; undefined otherwise (then `read`).
+   * Throws what the store throws.
+   */
+  peek(tenantId: string, userId: string, sessionId: string | null): AuthSnapshot | undefined
   userChanged(userId: string, state: UserState): Promise<void>
   sessionRevoked(sessionId: string): Promise<void>
   rolesChanged(tenantId: string, version: string): Promise<void>
+}
+
+/** The snapshot from the three stored values, or undefined when one of them must be loaded first. */
+function snapshotOf(
+  userValue: ScriptResult | undefined,
+  sessionValue: ScriptResult | undefined,
+  rolesValue: ScriptResult | undefined,
+  sessionId: string | null,
+): AuthSnapshot | undefined {
+  const user = typeof userValue === 'string' ? decodeUser(userValue) : undefined
+  if (user === undefined || typeof rolesValue !== 'string') return undefined
+  if (sessionId === null) return { user, session: null, rolesVersion: rolesValue }
+  if (sessionValue !== 'active' && sessionValue !== 'revoked') return undefined
+  return { user, session: sessionValue, rolesVersion: rolesValue }
 }
 
 export function createAuthStateCache(
@@ -80,6 +112,7 @@ export function createAuthStateCache(
   loaders: AuthStateLoaders,
   newVersion: () => string,
 ): AuthStateCache {
+  const runLocal = kv.runLocal?.bind(kv)
   return {
     async read(tenantId, userId, sessionId) {
       const reply = await kv.runScript(
@@ -88,6 +121,8 @@ export function createAuthStateCache(
         [],
       )
       const [userValue, sessionValue, rolesValue] = Array.isArray(reply) ? reply : []
+      const known = snapshotOf(userValue, sessionValue, rolesValue, sessionId)
+      if (known) return known
 
       let user = typeof userValue === 'string' ? decodeUser(userValue) : undefined
       if (!user) {
@@ -111,6 +146,13 @@ export function createAuthStateCache(
         rolesVersion = (await kv.get(keys.roles(tenantId))) ?? candidate
       }
       return { user, session, rolesVersion }
+    },
+    peek(tenantId, userId, sessionId) {
+      if (runLocal === undefined) return undefined
+      const user = keys.user(userId)
+      const session = keys.session(sessionId)
+      const roles = keys.roles(tenantId)
+      return runLocal((ops) => snapshotOf(ops.get(user), ops.get(session), ops.get(roles), sessionId))
     },
     async userChanged(userId, state) {
       await kv.set(keys.user(userId), encodeUser(state), { ttlMs: userStateTtlMs })

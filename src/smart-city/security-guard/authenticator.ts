@@ -1,4 +1,6 @@
+import { type Awaitable, rejection } from '../../kernel/awaitable.js'
 import type { Principal } from '../../kernel/principal.js'
+import type { AuthSnapshot } from './auth-state.js'
 import type { VerifiedAccessToken } from './tokens/access-tokens.js'
 import { findApiKey, touchApiKey } from './api-keys.js'
 import type { SecurityContext } from './context.js'
@@ -9,8 +11,11 @@ import { usersStore } from './store/users-store.js'
 interface VerifiedEntry {
   token: string
   claims: VerifiedAccessToken
-  /** Derived from the claims' roles and the tenant's custom roles; reused while those are the same map. */
-  permissions: { from: ReadonlyMap<string, readonly string[]>; list: string[] } | undefined
+  /**
+   * The principal, with permissions derived from the claims' roles and the tenant's custom roles; reused (one
+   * object for every request with this token) while those are the same map.
+   */
+  principal: { from: ReadonlyMap<string, readonly string[]>; principal: Principal } | undefined
 }
 
 /**
@@ -20,7 +25,7 @@ interface VerifiedEntry {
  */
 export function createAuthenticator(ctx: SecurityContext) {
   // Signature checks dominate the cost of an authenticated request; a token already verified is remembered until it
-  // expires, with the permissions last derived from it. Revocation is still checked on every request below. Entries
+  // expires, with the principal last derived from it. Revocation is still checked on every request below. Entries
   // are found by the token's signature (hashing a whole token per request showed in profiles) and hold only when
   // the whole text is the same.
   const verified = new Map<string, VerifiedEntry>()
@@ -37,7 +42,7 @@ export function createAuthenticator(ctx: SecurityContext) {
   }
 
   async function verify(token: string): Promise<VerifiedEntry> {
-    const entry: VerifiedEntry = { token, claims: await ctx.tokens().verify(token), permissions: undefined }
+    const entry: VerifiedEntry = { token, claims: await ctx.tokens().verify(token), principal: undefined }
     if (verified.size >= maxVerified) verified.delete(verified.keys().next().value!)
     verified.set(signatureOf(token), entry)
     return entry
@@ -46,7 +51,12 @@ export function createAuthenticator(ctx: SecurityContext) {
   async function fromAccessToken(token: string, hit = cached(token)): Promise<Principal> {
     const entry = hit ?? (await verify(token))
     const { claims } = entry
-    const snapshot = await ctx.authState.read(claims.tid, claims.sub, claims.sid)
+    return await fromSnapshot(entry, await ctx.authState.read(claims.tid, claims.sub, claims.sid))
+  }
+
+  /** The principal of a verified token under the current revocation state; at once when the roles are loaded. */
+  function fromSnapshot(entry: VerifiedEntry, snapshot: AuthSnapshot): Awaitable<Principal> {
+    const { claims } = entry
     if (
       snapshot.user.status !== 'active' ||
       snapshot.user.authVersion !== claims.ver ||
@@ -54,20 +64,40 @@ export function createAuthenticator(ctx: SecurityContext) {
     ) {
       throw securityErrors.INVALID_TOKEN({ reason: 'revoked' })
     }
-    const customRoles =
-      ctx.customRoles.peek(claims.tid, snapshot.rolesVersion) ??
-      (await ctx.customRoles.get(ctx.db, claims.tid, snapshot.rolesVersion))
-    if (entry.permissions?.from !== customRoles) {
-      entry.permissions = { from: customRoles, list: permissionsOf(claims.roles, customRoles) }
-    }
-    return {
+    const customRoles = ctx.customRoles.peek(claims.tid, snapshot.rolesVersion)
+    if (customRoles !== undefined) return principalOf(entry, customRoles)
+    return ctx.customRoles
+      .get(ctx.db, claims.tid, snapshot.rolesVersion)
+      .then((roles) => principalOf(entry, roles))
+  }
+
+  function principalOf(entry: VerifiedEntry, customRoles: ReadonlyMap<string, readonly string[]>): Principal {
+    if (entry.principal?.from === customRoles) return entry.principal.principal
+    const { claims } = entry
+    const principal: Principal = {
       kind: 'user',
       tenantId: claims.tid,
       userId: claims.sub,
       apiKeyId: null,
       sessionId: claims.sid,
       roles: claims.roles,
-      permissions: entry.permissions.list,
+      permissions: permissionsOf(claims.roles, customRoles),
+    }
+    entry.principal = { from: customRoles, principal }
+    return principal
+  }
+
+  /**
+   * A token verified before, whose revocation state the store can tell at once (an in-process store): the
+   * principal without a promise. Undefined when that cannot be done at once; failures are rejected promises.
+   */
+  function fromCachedTokenNow(entry: VerifiedEntry): Awaitable<Principal> | undefined {
+    const { claims } = entry
+    try {
+      const snapshot = ctx.authState.peek(claims.tid, claims.sub, claims.sid)
+      return snapshot === undefined ? undefined : fromSnapshot(entry, snapshot)
+    } catch (error) {
+      return rejection(error)
     }
   }
 
@@ -103,10 +133,12 @@ export function createAuthenticator(ctx: SecurityContext) {
 
   return {
     /** `Bearer <access token>` or `ApiKey <key>`; anything else is AUTH_REQUIRED. */
-    authenticateHeader(header: string | undefined): Promise<Principal> {
+    /** At once when the token was verified before and the store answers at once; else a promise. */
+    authenticateHeader(header: string | undefined): Awaitable<Principal> {
       const token = bearerToken(header)
       const hit = token === undefined ? undefined : cached(token)
-      return hit ? fromAccessToken(hit.token, hit) : fromHeader(header)
+      if (!hit) return fromHeader(header)
+      return fromCachedTokenNow(hit) ?? fromAccessToken(hit.token, hit)
     },
     /** A bare credential, as a WebSocket presents it: an API key if it looks like one, else an access token. */
     async authenticateToken(token: string): Promise<Principal> {

@@ -5,12 +5,15 @@ import type { Principal } from '../../../kernel/principal.js'
 export interface CompiledPolicy {
   /** `config:<name>` for platform-wide policies, `<name>` for the tenant's own. */
   label: string
-  /** Where the policy's GCRA states live (`tc:gcra:`, not the `tc:rl:` of the decimal states they replaced). */
-  keyBase: string
   scope: RateLimitScope
   limit: number
   windowMs: number
   matches(method: string, path: string): boolean
+  /**
+   * The key of the GCRA state this policy counts the request under, or undefined when the policy does not apply
+   * to it: `<base>:<subject>` with the base under `tc:gcra:` (not the `tc:rl:` of the decimal states they replaced).
+   */
+  stateKey(request: RateLimitRequest): string | undefined
 }
 
 export interface RateLimitRequest {
@@ -33,27 +36,47 @@ function routeMatcher(route: string): (method: string, path: string) => boolean 
 
 export function compilePolicy(policy: NamedRateLimitPolicy, tenantId: string | null): CompiledPolicy {
   const matchers = policy.routes.map(routeMatcher)
+  const keyBase = tenantId === null ? `tc:gcra:c:${policy.name}` : `tc:gcra:t:${tenantId}:${policy.name}`
+  // The key of each subject is made once: the same string every time spares the store building and hashing a new
+  // one on every request. Bounded by emptying it when full.
+  const keys = new Map<string, string>()
+  const { scope } = policy
   return {
     label: tenantId === null ? `config:${policy.name}` : policy.name,
-    keyBase: tenantId === null ? `tc:gcra:c:${policy.name}` : `tc:gcra:t:${tenantId}:${policy.name}`,
-    scope: policy.scope,
+    scope,
     limit: policy.limit,
     windowMs: policy.windowSeconds * 1000,
     matches: (method, path) => matchers.some((match) => match(method, path)),
+    stateKey(request) {
+      const id = subjectIdOf(scope, request)
+      if (id === undefined) return undefined
+      let key = keys.get(id)
+      if (key === undefined) {
+        if (keys.size >= 10_000) keys.clear()
+        key = `${keyBase}:${subjectPrefix[scope]}${id}`
+        keys.set(id, key)
+      }
+      return key
+    },
   }
 }
 
-/** The subject a policy counts for this request, or undefined when the policy does not apply to it. */
-export function subjectOf(scope: RateLimitScope, request: RateLimitRequest): string | undefined {
+const subjectPrefix = { ip: 'ip:', user: 'u:', apiKey: 'k:', tenant: 't:' } satisfies Record<
+  RateLimitScope,
+  string
+>
+
+/** The id a policy of this scope counts the request under, or undefined when such a policy does not apply. */
+function subjectIdOf(scope: RateLimitScope, request: RateLimitRequest): string | undefined {
   const { principal } = request
   switch (scope) {
     case 'ip':
-      return `ip:${request.ip}`
+      return request.ip
     case 'user':
-      return principal ? `u:${principal.userId}` : undefined
+      return principal?.userId
     case 'apiKey':
-      return principal?.apiKeyId ? `k:${principal.apiKeyId}` : undefined
+      return principal?.apiKeyId ?? undefined
     case 'tenant':
-      return principal ? `t:${principal.tenantId}` : undefined
+      return principal?.tenantId
   }
 }

@@ -81,25 +81,40 @@ export function gcraExpiry(step: GcraStep, remaining: number): number | undefine
 }
 
 /** The stored form of TAT = `tat` + `tatRest`/limit. */
-export const gcraState = (step: GcraStep) => `${step.tat.toString(16)}:${step.tatRest.toString(16)}`
+export const gcraState = (step: GcraStep) => `${hex(step.tat)}:${hex(step.tatRest)}`
 
 /**
- * Numbers as the script takes them: hexadecimal whole numbers. `toString(16)` is slow in V8 and every decision
- * converts the clock and each policy's limit and window, so the last time and the few limits and windows are cached.
+ * Numbers as the script takes them: hexadecimal whole numbers. Every decision converts the clock and each policy's
+ * limit and window, so the last time and the few limits and windows are cached.
  */
 export function gcraTimeArg(now: number): string {
-  if (now !== lastTime.now) lastTime = { now, hex: now.toString(16) }
+  if (now !== lastTime.now) lastTime = { now, hex: hex(now) }
   return lastTime.hex
 }
 
 export function gcraArg(n: number): string {
-  let hex = constants.get(n)
-  if (hex === undefined) {
+  let text = constants.get(n)
+  if (text === undefined) {
     if (constants.size >= 1024) constants.clear()
-    hex = n.toString(16)
-    constants.set(n, hex)
+    text = hex(n)
+    constants.set(n, text)
   }
-  return hex
+  return text
+}
+
+const byteHex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/**
+ * `n.toString(16)` for a whole number 0 ≤ n < 2^53, two digits at a time: about three times faster than V8's
+ * `toString(16)`, which every decision of the in-process store pays twice.
+ */
+export function hex(n: number): string {
+  let text = ''
+  while (n >= 256) {
+    text = byteHex[n % 256]! + text
+    n = Math.floor(n / 256)
+  }
+  return (n < 16 ? byteHex[n]![1]! : byteHex[n]!) + text
 }
 
 let lastTime = { now: 0, hex: '0' }

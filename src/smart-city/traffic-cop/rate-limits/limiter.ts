@@ -1,9 +1,17 @@
+import type { Awaitable } from '../../../kernel/awaitable.js'
 import type { Clock } from '../../../kernel/clock.js'
 import type { Logger } from '../../../kernel/logger.js'
-import type { KeyValueStore, ScriptResult } from '../../../ports/key-value-store.js'
-import { type CompiledPolicy, type RateLimitRequest, subjectOf } from './compiled-policy.js'
+import type { KeyValueStore, LocalKeyValueOps } from '../../../ports/key-value-store.js'
+import type { CompiledPolicy, RateLimitRequest } from './compiled-policy.js'
+import { createDecisionBatcher } from './decision-batcher.js'
 import { rateLimitErrors } from './errors.js'
-import { type GcraCheck, type GcraKeyVerdict, gcraCall, gcraScript, parseGcraReply } from './gcra-script.js'
+import {
+  type GcraCheck,
+  type GcraDecision,
+  type GcraKeyVerdict,
+  type GcraVerdict,
+  applyGcraDecision,
+} from './gcra-script.js'
 import { type CachedPolicies, createPoliciesCache, policyVersionKey } from './policies-cache.js'
 
 /** The verdict for one request under its most restrictive matching policy. */
@@ -26,8 +34,11 @@ export interface LimiterDeps {
 }
 
 export interface Limiter {
-  /** Null when no policy covers the request (or the store is down and the route fails open). */
-  check(request: RateLimitRequest): Promise<RateLimitDecision | null>
+  /**
+   * Null when no policy covers the request (or the store is down and the route fails open). The decision comes at
+   * once, without a promise, when the store runs in this process and the tenant's policies are loaded.
+   */
+  check(request: RateLimitRequest): Awaitable<RateLimitDecision | null>
 }
 
 /** Routes that must never run unlimited: they fail closed whatever SYMPHAINY_RATE_LIMIT_ON_STORE_ERROR says. */
@@ -53,10 +64,10 @@ function checksFor(request: RateLimitRequest, ...lists: (readonly CompiledPolicy
   for (const list of lists) {
     for (const policy of list) {
       if (!policy.matches(request.method, request.path)) continue
-      const subject = subjectOf(policy.scope, request)
-      if (subject === undefined) continue
+      const key = policy.stateKey(request)
+      if (key === undefined) continue
       checks.push({
-        key: `${policy.keyBase}:${subject}`,
+        key,
         limit: policy.limit,
         windowMs: policy.windowMs,
         policy,
@@ -92,13 +103,21 @@ function toDecision(checks: Check[], verdicts: GcraKeyVerdict[], admitted: boole
   }
 }
 
+type LocalRunner = <T>(operation: (ops: LocalKeyValueOps) => T) => T
+
+const staleVerdict: GcraVerdict = { stale: true }
+
 /**
- * Decides each request with one atomic script call over every matching (policy, subject) key: platform-wide
- * policies from configuration and, for an authenticated caller, the tenant's own. The call is conditional on the
- * tenant's policy version; a stale node reloads and decides again, so a policy change applies on every node at once.
+ * Decides each request atomically over every matching (policy, subject) key: platform-wide policies from
+ * configuration and, for an authenticated caller, the tenant's own. The decision is conditional on the tenant's
+ * policy version; a stale node reloads and decides again, so a policy change applies on every node at once.
+ * On a store in this process (`runLocal`) a decision is one synchronous call; on Redis, decisions in flight at once
+ * share script calls (see decision-batcher.ts), each still applied on its own.
  */
 export function createLimiter(deps: LimiterDeps): Limiter {
   const cache = createPoliciesCache()
+  const runLocal: LocalRunner | undefined = deps.keyValue.runLocal?.bind(deps.keyValue)
+  const batcher = runLocal ? undefined : createDecisionBatcher(deps)
 
   async function load(tenantId: string): Promise<CachedPolicies> {
     let version: string | null
@@ -110,6 +129,37 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     const entry = { version, policies: await deps.loadTenantPolicies(tenantId) }
     cache.put(tenantId, entry)
     return entry
+  }
+
+  function localVerdict(local: LocalRunner, decision: GcraDecision): GcraVerdict {
+    const now = deps.clock.now()
+    try {
+      return local((ops) => applyGcraDecision(ops, now, decision))?.verdict ?? staleVerdict
+    } catch (error) {
+      throw new StoreDown(error)
+    }
+  }
+
+  async function remoteVerdict(decision: GcraDecision): Promise<GcraVerdict> {
+    try {
+      return await batcher!.decide(decision)
+    } catch (error) {
+      throw new StoreDown(error)
+    }
+  }
+
+  function conclude(checks: Check[], verdict: GcraVerdict): RateLimitDecision | null | 'stale' {
+    if (verdict.stale) return 'stale'
+    return checks.length === 0 ? null : toDecision(checks, verdict.keys, verdict.admitted)
+  }
+
+  async function run(
+    checks: Check[],
+    version: GcraDecision['version'],
+  ): Promise<RateLimitDecision | null | 'stale'> {
+    if (checks.length === 0 && version === undefined) return null
+    const decision = { checks, version }
+    return conclude(checks, runLocal ? localVerdict(runLocal, decision) : await remoteVerdict(decision))
   }
 
   async function decideForTenant(
@@ -127,22 +177,32 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     }
   }
 
-  async function run(
-    checks: Check[],
-    version: { key: string; expected: string | null } | undefined,
-  ): Promise<RateLimitDecision | null | 'stale'> {
-    if (checks.length === 0 && version === undefined) return null
-    const now = deps.clock.now()
-    const call = gcraCall(now, checks, version)
-    let reply: ScriptResult
-    try {
-      reply = await deps.keyValue.runScript(gcraScript, call.keys, call.args)
-    } catch (error) {
-      throw new StoreDown(error)
+  /** The decision in one synchronous step, or undefined when that cannot be (policies to load, a stale version). */
+  function decideNow(local: LocalRunner, request: RateLimitRequest): RateLimitDecision | null | undefined {
+    const tenantId = request.principal?.tenantId
+    let checks: Check[]
+    let version: GcraDecision['version']
+    if (tenantId === undefined) checks = checksFor(request, deps.configPolicies)
+    else {
+      const entry = cache.peek(tenantId)
+      if (entry === undefined) return undefined
+      checks = checksFor(request, deps.configPolicies, entry.policies)
+      version = { key: policyVersionKey(tenantId), expected: entry.version }
     }
-    const verdict = parseGcraReply(reply, now, checks)
-    if (verdict.stale) return 'stale'
-    return checks.length === 0 ? null : toDecision(checks, verdict.keys, verdict.admitted)
+    if (checks.length === 0 && version === undefined) return null
+    const decision = conclude(checks, localVerdict(local, { checks, version }))
+    return decision === 'stale' ? undefined : decision
+  }
+
+  async function decide(request: RateLimitRequest): Promise<RateLimitDecision | null> {
+    const tenantId = request.principal?.tenantId
+    try {
+      if (tenantId !== undefined) return await decideForTenant(request, tenantId)
+      const decision = await run(checksFor(request, deps.configPolicies), undefined)
+      return decision === 'stale' ? null : decision
+    } catch (error) {
+      return storeDown(error, request)
+    }
   }
 
   function storeDown(error: unknown, request: RateLimitRequest): null {
@@ -155,15 +215,15 @@ export function createLimiter(deps: LimiterDeps): Limiter {
   }
 
   return {
-    async check(request) {
-      const tenantId = request.principal?.tenantId
+    check(request) {
+      if (runLocal === undefined) return decide(request)
+      let decision: RateLimitDecision | null | undefined
       try {
-        if (tenantId !== undefined) return await decideForTenant(request, tenantId)
-        const decision = await run(checksFor(request, deps.configPolicies), undefined)
-        return decision === 'stale' ? null : decision
+        decision = decideNow(runLocal, request)
       } catch (error) {
-        return storeDown(error, request)
+        return Promise.resolve().then(() => storeDown(error, request))
       }
+      return decision === undefined ? decide(request) : decision
     },
   }
 }

@@ -1,3 +1,4 @@
+import type { Awaitable } from '../../../kernel/awaitable.js'
 import type { Principal } from '../../../kernel/principal.js'
 import {
   type NamedRateLimitPolicy,
@@ -25,7 +26,8 @@ export interface PolicyView extends NamedRateLimitPolicy {
  * scope, to unauthenticated requests); a tenant's own policies apply to its principals only.
  */
 export interface RateLimits {
-  check(request: RateLimitRequest): Promise<RateLimitDecision | null>
+  /** See `Limiter.check`: at once when it can be, else a promise. */
+  check(request: RateLimitRequest): Awaitable<RateLimitDecision | null>
   list(principal: Principal): Promise<PolicyView[]>
   put(
     principal: Principal,
