@@ -20,6 +20,7 @@ describeOnProfiles('load balancing and the gateway proxy', (profile) => {
 
   beforeAll(async () => {
     node = await profile.startNode({
+      PORT: '0',
       SYMPHAINY_PROXY_ALLOW_PRIVATE_NETWORKS: 'true',
       SYMPHAINY_HEALTH_CHECK_INTERVAL_MS: '200',
       SYMPHAINY_PROXY_TIMEOUT_MS: '1000',
@@ -136,17 +137,24 @@ describeOnProfiles('load balancing and the gateway proxy', (profile) => {
     // its port, and a probe of `/` could then be answered by that server.
     for (const u of upstreams) await register('kill', u.url, { healthUrl: `${u.url}probe/health` })
     await victim.stop()
-    const codes: (string | undefined)[] = []
-    for (let i = 0; i < 30; i += 1) {
-      const response = await proxy('kill', 'kill/x')
-      if (response.statusCode !== 200) codes.push(errorCode(response))
+    try {
+      const codes: (string | undefined)[] = []
+      for (let i = 0; i < 30; i += 1) {
+        const response = await proxy('kill', 'kill/x')
+        if (response.statusCode !== 200) codes.push(errorCode(response))
+      }
+      // Three failed requests eject it passively; on a slow machine the active check (every 200 ms) may do it first.
+      expect(codes.length).toBeGreaterThanOrEqual(1)
+      expect(codes.length).toBeLessThanOrEqual(3)
+      expect(new Set(codes)).toEqual(new Set(['UPSTREAM_UNREACHABLE']))
+      expect((await instancesOf('kill')).instances[2]).toMatchObject({ health: 'ejected', available: false })
+    } finally {
+      await victim.restart()
     }
-    expect(codes).toEqual(['UPSTREAM_UNREACHABLE', 'UPSTREAM_UNREACHABLE', 'UPSTREAM_UNREACHABLE'])
-    expect((await instancesOf('kill')).instances[2]).toMatchObject({ health: 'ejected', available: false })
-    await victim.restart()
     await until(async () => (await instancesOf('kill')).instances[2]!.available)
+    const before = victim.count('kill')
     for (let i = 0; i < 30; i += 1) expect((await proxy('kill', 'kill/x')).statusCode).toBe(200)
-    expect(victim.count('kill')).toBe(10)
+    expect(victim.count('kill') - before).toBe(10)
   })
 
   it('sends nothing to an instance whose circuit is open', async () => {
