@@ -4,7 +4,8 @@ import { pageByCreation } from '../../../ports/sql-pagination.js'
 import type { Principal } from '../../../kernel/principal.js'
 import type { DefinitionStore } from '../definitions/store.js'
 import { type ExecutionEvent, TransitionRefused } from '../engine/decide.js'
-import type { TransitionRunner } from '../engine/transitions.js'
+import type { NewExecution, TransitionRunner } from '../engine/transitions.js'
+import type { WorkflowDefinition } from '../definitions/types.js'
 import type { FastRunner, UnitRunner } from '../engine/units.js'
 import { conductorErrors } from '../errors.js'
 import type { ConductorDeps } from '../module.js'
@@ -19,6 +20,24 @@ export interface StartRequest {
   version?: number
   idempotencyKey?: string
   correlationId?: string
+}
+
+function newExecution(
+  principal: Pick<Principal, 'tenantId' | 'userId'>,
+  id: string,
+  definition: WorkflowDefinition,
+  request: StartRequest,
+): NewExecution {
+  return {
+    id,
+    tenantId: principal.tenantId,
+    definition,
+    input: request.input ?? {},
+    startedBy: principal.userId,
+    depth: 0,
+    ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+    ...(request.correlationId === undefined ? {} : { correlationId: request.correlationId }),
+  }
 }
 
 export function createExecutions(
@@ -60,16 +79,7 @@ export function createExecutions(
     try {
       await inUnit(async (unit) => {
         const definition = await definitions.get(unit.trx, principal.tenantId, name, request.version)
-        await runner.createExecution(unit, {
-          id,
-          tenantId: principal.tenantId,
-          definition,
-          input: request.input ?? {},
-          startedBy: principal.userId,
-          depth: 0,
-          ...(key === undefined ? {} : { idempotencyKey: key }),
-          ...(request.correlationId === undefined ? {} : { correlationId: request.correlationId }),
-        })
+        await runner.createExecution(unit, newExecution(principal, id, definition, request))
       })
       return { row: await load(principal.tenantId, id), created: true }
     } catch (error) {
@@ -99,16 +109,7 @@ export function createExecutions(
     if (!definition) return undefined
     const unit = fast.begin()
     const planned = await runner
-      .planStart(unit, {
-        id,
-        tenantId: principal.tenantId,
-        definition,
-        input: request.input ?? {},
-        startedBy: principal.userId,
-        depth: 0,
-        ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
-        ...(request.correlationId === undefined ? {} : { correlationId: request.correlationId }),
-      })
+      .planStart(unit, newExecution(principal, id, definition, request))
       .catch(() => undefined)
     if (!planned) return undefined
     const written = await fast.write({
