@@ -42,6 +42,7 @@ export async function buildGateway(platform: GatewayPlatform): Promise<Gateway> 
     childLoggerFactory: lazyChildLogger,
     genReqId: requestIdFrom(platform.ids),
     requestIdHeader: false,
+    trustProxy: server.trustProxy,
     bodyLimit: server.bodyLimitBytes,
     requestTimeout: server.requestTimeoutMs,
     return503OnClosing: false,

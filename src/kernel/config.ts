@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { kernelErrors } from './kernel-errors.js'
 import { logLevels } from './logger.js'
 import { type NamedRateLimitPolicy, parseRateLimitPolicies } from './rate-limit-policy.js'
+import { type TrustProxy, parseTrustProxy } from './trust-proxy.js'
 
 /**
  * Configuration comes from the environment, optionally layered over a JSON file named by SYMPHAINY_CONFIG_FILE
@@ -21,6 +22,7 @@ export interface PlatformConfig {
     jsonMaxDepth: number
     requestTimeoutMs: number
     corsOrigins: string[]
+    trustProxy: TrustProxy
     shutdownTimeoutMs: number
     wsAuthTimeoutMs: number
     wsMaxFrameBytes: number
@@ -172,6 +174,13 @@ export const configVariables: ConfigVariable[] = [
     default: '',
     example: 'https://console.example.com,https://admin.example.com',
     description: 'Comma-separated origins allowed by CORS; empty disables CORS; `*` allows any origin.',
+  },
+  {
+    name: 'SYMPHAINY_TRUST_PROXY',
+    default: '',
+    example: '10.0.0.0/8,loopback',
+    description:
+      'Reverse proxies in front of the nodes whose `X-Forwarded-For`/`X-Forwarded-Proto` are believed: their addresses or CIDR ranges (`loopback`, `linklocal`, `uniquelocal` name those ranges); empty believes none.',
   },
   {
     name: 'SYMPHAINY_READY_THRESHOLD',
@@ -503,6 +512,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
       jsonMaxDepth: integer('SYMPHAINY_JSON_MAX_DEPTH', 2, 1000),
       requestTimeoutMs: integer('SYMPHAINY_REQUEST_TIMEOUT_MS', 100, 3_600_000),
       corsOrigins: parseOrigins(read('SYMPHAINY_CORS_ORIGINS') ?? '', problems),
+      trustProxy: trustProxyOf(read('SYMPHAINY_TRUST_PROXY') ?? '', problems),
       shutdownTimeoutMs: integer('SYMPHAINY_SHUTDOWN_TIMEOUT_MS', 100, 600_000),
       wsAuthTimeoutMs: integer('SYMPHAINY_WS_AUTH_TIMEOUT_MS', 100, 600_000),
       wsMaxFrameBytes: integer('SYMPHAINY_WS_MAX_FRAME_BYTES', 1024, 16 * 1024 * 1024),
@@ -677,6 +687,13 @@ function parseBoolean(variable: string, raw: string, problems: Problem[]): boole
   if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true
   if (['false', '0', 'no'].includes(raw.toLowerCase())) return false
   problems.push({ variable, value: raw, fix: 'use true or false' })
+  return false
+}
+
+function trustProxyOf(raw: string, problems: Problem[]): TrustProxy {
+  const parsed = parseTrustProxy(raw)
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) return parsed
+  problems.push({ variable: 'SYMPHAINY_TRUST_PROXY', value: raw, fix: parsed.fix })
   return false
 }
 
