@@ -124,6 +124,98 @@ describeOnProfiles('Post Office mailboxes', (profile) => {
     expect(await po.deadLetters(member, box)).toMatchObject([{ id, lastError: 'failed 3' }])
   })
 
+  it('replays a dead letter with its attempts from zero, and deletes one for good', async () => {
+    const box = uniqueMailbox()
+    const poison = async (n: number) => {
+      const id = await po.send(admin, { type: 'poison', recipient: box, payload: n })
+      for (let attempt = 1; attempt <= 3; attempt += 1) {
+        const [message] = await po.receive(member, box)
+        expect(message!.id).toBe(id)
+        await po.nack(member, message!, { error: `failed ${n}` })
+      }
+      return id
+    }
+    const first = await poison(1)
+    const second = await poison(2)
+    expect((await po.deadLetters(member, box)).map((m) => m.id)).toEqual([first, second])
+
+    const replayed = await po.call(member, 'POST', `/api/v1/mailboxes/${box}/dead-letters/${first}/replay`)
+    expect(replayed.statusCode).toBe(204)
+    expect((await po.deadLetters(member, box)).map((m) => m.id)).toEqual([second])
+    const [again] = await po.receive(member, box)
+    expect(again).toMatchObject({ id: first, attempts: 1, payload: 1 })
+    // A full set of deliveries again: dead only after three more.
+    clock.advance(30_000)
+    expect(await po.receive(member, box)).toMatchObject([{ id: first, attempts: 2 }])
+    clock.advance(30_000)
+    expect(await po.receive(member, box)).toMatchObject([{ id: first, attempts: 3 }])
+    clock.advance(30_000)
+    expect(await po.receive(member, box)).toEqual([])
+    // Buried by its lease running out this time, so the earlier nack's error is not carried over.
+    const buried = await po.deadLetters(member, box)
+    expect(buried.map((m) => [m.id, m.lastError])).toEqual([
+      [first, 'not acked after 3 deliveries'],
+      [second, 'failed 2'],
+    ])
+
+    const twice = await po.call(member, 'POST', `/api/v1/mailboxes/${box}/dead-letters/${first}/replay`)
+    expect(twice.statusCode).toBe(204)
+    const [leased] = await po.receive(member, box)
+    const notDead = await po.call(member, 'POST', `/api/v1/mailboxes/${box}/dead-letters/${first}/replay`)
+    expect([notDead.statusCode, errorCode(notDead)]).toEqual([404, 'DEAD_LETTER_NOT_FOUND'])
+    expect((await po.ack(member, leased!)).statusCode).toBe(204)
+
+    const removed = await po.call(member, 'DELETE', `/api/v1/mailboxes/${box}/dead-letters/${second}`)
+    expect(removed.statusCode).toBe(204)
+    expect(await po.deadLetters(member, box)).toEqual([])
+    const gone = await po.call(member, 'DELETE', `/api/v1/mailboxes/${box}/dead-letters/${second}`)
+    expect([gone.statusCode, errorCode(gone)]).toEqual([404, 'DEAD_LETTER_NOT_FOUND'])
+  })
+
+  it('replays the oldest dead letters in batches and says how many are left', async () => {
+    const box = uniqueMailbox()
+    const ids: string[] = []
+    for (let n = 0; n < 5; n += 1)
+      ids.push(await po.send(admin, { type: 'poison', recipient: box, payload: n }))
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      expect(await po.receive(member, box, '?max=10')).toHaveLength(5)
+      clock.advance(30_000)
+    }
+    const replay = (query = '') =>
+      po.call(member, 'POST', `/api/v1/mailboxes/${box}/dead-letters/replay${query}`)
+    const some = await replay('?max=2')
+    expect([some.statusCode, some.json()]).toEqual([200, { replayed: 2, remaining: 3 }])
+    expect((await po.receive(member, box, '?max=10')).map((m) => m.id)).toEqual(ids.slice(0, 2))
+    const rest = await replay()
+    expect(rest.json()).toEqual({ replayed: 3, remaining: 0 })
+    expect((await po.receive(member, box, '?max=10')).map((m) => m.id)).toEqual(ids.slice(2))
+    expect((await replay()).json()).toEqual({ replayed: 0, remaining: 0 })
+    const tooMany = await replay('?max=1001')
+    expect([tooMany.statusCode, errorCode(tooMany)]).toEqual([400, 'VALIDATION_FAILED'])
+  })
+
+  it("never replays or deletes another tenant's or another mailbox's dead letters", async () => {
+    const box = uniqueMailbox()
+    const id = await po.send(admin, { type: 'poison', recipient: box, payload: 'x' })
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      await po.receive(member, box)
+      clock.advance(30_000)
+    }
+    const attempts = [
+      await po.call(stranger, 'POST', `/api/v1/mailboxes/${box}/dead-letters/${id}/replay`),
+      await po.call(stranger, 'DELETE', `/api/v1/mailboxes/${box}/dead-letters/${id}`),
+      await po.call(member, 'POST', `/api/v1/mailboxes/${uniqueMailbox()}/dead-letters/${id}/replay`),
+    ]
+    for (const response of attempts)
+      expect([response.statusCode, errorCode(response)]).toEqual([404, 'DEAD_LETTER_NOT_FOUND'])
+    const strangerBatch = await po.call(stranger, 'POST', `/api/v1/mailboxes/${box}/dead-letters/replay`)
+    expect(strangerBatch.json()).toEqual({ replayed: 0, remaining: 0 })
+    expect((await po.deadLetters(member, box)).map((m) => m.id)).toEqual([id])
+    const viewer = await addUser(node.gateway, admin, ['viewer'], 'dead-viewer')
+    const denied = await po.call(viewer, 'POST', `/api/v1/mailboxes/${box}/dead-letters/${id}/replay`)
+    expect([denied.statusCode, errorCode(denied)]).toEqual([403, 'PERMISSION_DENIED'])
+  })
+
   it('a long poll is woken by a send', async () => {
     const box = uniqueMailbox()
     // The manual clock never moves here, so only the wake-up hint can end this wait.

@@ -16,6 +16,7 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
   let victimExecutionId: string
   let victimTaskId: string
   let victimMessage: { id: string; receipt: string }
+  let victimDeadLetterId: string
   let victimSubscriptionId: string
   let victimDatasetId: string
   let victimFileId: string
@@ -72,6 +73,26 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
       headers: victim.auth,
     })
     victimMessage = leased.json<{ items: { id: string; receipt: string }[] }>().items[0]!
+    victimDeadLetterId = (
+      await post('/api/v1/messages', { type: 'poison', recipient: 'victim-dead', payload: 1 })
+    ).id
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const [lease] = (
+        await node.gateway.inject({
+          method: 'GET',
+          url: '/api/v1/mailboxes/victim-dead/messages',
+          headers: victim.auth,
+        })
+      ).json<{ items: { id: string; receipt: string }[] }>().items
+      const nacked = await post(`/api/v1/messages/${lease!.id}/nack`, { receipt: lease!.receipt })
+      if ((nacked as { deadLettered?: boolean }).deadLettered) break
+    }
+    const dead = await node.gateway.inject({
+      method: 'GET',
+      url: '/api/v1/mailboxes/victim-dead/dead-letters',
+      headers: victim.auth,
+    })
+    expect(dead.json<{ items: { id: string }[] }>().items.map((m) => m.id)).toEqual([victimDeadLetterId])
     const subscription = await node.gateway.inject({
       method: 'POST',
       url: '/api/v1/subscriptions',
@@ -184,6 +205,12 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
           params: { id: victimMessage.id },
           body: { receipt: victimMessage.receipt, delaySeconds: 0 },
         },
+        'POST /api/v1/mailboxes/:recipient/dead-letters/:id/replay': {
+          params: { recipient: 'victim-dead', id: victimDeadLetterId },
+        },
+        'DELETE /api/v1/mailboxes/:recipient/dead-letters/:id': {
+          params: { recipient: 'victim-dead', id: victimDeadLetterId },
+        },
         'GET /api/v1/subscriptions/:id': { params: { id: victimSubscriptionId } },
         'DELETE /api/v1/subscriptions/:id': { params: { id: victimSubscriptionId } },
         'GET /api/v1/subscriptions/:id/deliveries': { params: { id: victimSubscriptionId } },
@@ -222,6 +249,8 @@ describeOnProfiles('cross-tenant isolation', (profile) => {
           "mailbox names are a per-tenant namespace: B's receive leases from B's own mailbox of that name",
         'GET /api/v1/mailboxes/:recipient/dead-letters':
           "mailbox names are a per-tenant namespace: B sees only B's own dead letters under that name",
+        'POST /api/v1/mailboxes/:recipient/dead-letters/replay':
+          "mailbox names are a per-tenant namespace: B's replay replays only B's own dead letters under that name",
         'GET /api/v1/state/:key/lineage':
           "state keys are a per-tenant namespace: B sees only B's own promotions of a key name (404 when none)",
       },

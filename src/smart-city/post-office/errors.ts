@@ -6,6 +6,12 @@ export const postOfficeErrors = defineErrors('post-office', {
     message: 'No message {id}.',
     description: 'The message does not exist in your tenant, was already acked, or is a dead letter.',
   },
+  DEAD_LETTER_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'No dead letter {id} in mailbox {recipient}.',
+    description:
+      'The message is not a dead letter of this mailbox in your tenant: it never was, or it was replayed or deleted.',
+  },
   RECEIPT_STALE: {
     kind: 'conflict',
     message: 'The receipt does not hold the lease of message {id}.',

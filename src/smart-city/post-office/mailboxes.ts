@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely'
 import { createTimeOrderedIdGenerator } from '../../kernel/ids.js'
 import type { PageRequest } from '../../kernel/pagination.js'
 import { pageByCreation } from '../../ports/sql-pagination.js'
+import { createDeadLetterActions } from './dead-letters.js'
 import { type PostOfficeDeps, maxPayloadBytes } from './deps.js'
 import { postOfficeErrors } from './errors.js'
 import type { PostOfficeDb, PostOfficeTables } from './tables.js'
@@ -158,6 +159,9 @@ export function createMailboxes(deps: PostOfficeDeps, wakeups: MailboxWakeups = 
 
   return {
     wakeups,
+    ...createDeadLetterActions(deps, wakeups, (tenantId, recipient) =>
+      buryExhausted(tenantId, recipient, deps.clock.now()),
+    ),
 
     /** Enqueues one message; inside a caller's transaction when `store` is that transaction (then call `hint`). */
     async send(input: SendInput, store: PostOfficeDb = db): Promise<{ id: string }> {
