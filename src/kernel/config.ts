@@ -78,6 +78,7 @@ export interface PlatformConfig {
     webhookTimeoutMs: number
     webhookAllowHosts: string[]
     pollMs: number
+    retentionDays: number
   }
   files: { maxUploadBytes: number }
   librarian: { maxBodyBytes: number }
@@ -446,6 +447,13 @@ export const configVariables: ConfigVariable[] = [
       'How often each node re-checks the event outbox and waiting long polls, besides the pub/sub wake-up hints.',
   },
   {
+    name: 'SYMPHAINY_POST_OFFICE_RETENTION_DAYS',
+    default: '7',
+    example: '30',
+    description:
+      'Days the outbox keeps successful deliveries and routed events without deliveries before a sweep deletes them; pending and dead deliveries are kept; 0 keeps everything.',
+  },
+  {
     name: 'SYMPHAINY_LIBRARIAN_MAX_BODY_BYTES',
     default: '262144',
     example: '1048576',
@@ -582,6 +590,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PlatformConfig {
       webhookTimeoutMs: integer('SYMPHAINY_WEBHOOK_TIMEOUT_MS', 100, 600_000),
       webhookAllowHosts: parseHostPorts(read('SYMPHAINY_WEBHOOK_ALLOW_HOSTS') ?? '', problems),
       pollMs: integer('SYMPHAINY_POST_OFFICE_POLL_MS', 10, 3_600_000),
+      retentionDays: integer('SYMPHAINY_POST_OFFICE_RETENTION_DAYS', 0, 36_500),
     },
     files: { maxUploadBytes: integer('SYMPHAINY_MAX_UPLOAD_BYTES', 1024, 1024 ** 4) },
     librarian: { maxBodyBytes: integer('SYMPHAINY_LIBRARIAN_MAX_BODY_BYTES', 1024, 64 * 1024 * 1024) },

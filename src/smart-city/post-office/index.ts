@@ -3,6 +3,7 @@ import type { Curator } from '../curator/curator.js'
 import { createAgents, type Agents } from './agents.js'
 import type { PostOfficeDeps } from './deps.js'
 import { createDispatcher, type Dispatcher } from './dispatcher.js'
+import { createRetention, type Retention } from './retention.js'
 import { createEventPublisher, type PublishInput } from './events.js'
 import { createMailboxes, type Mailboxes } from './mailboxes.js'
 import { type Resolver, systemResolver } from './outbound-address.js'
@@ -30,6 +31,7 @@ export interface PostOffice {
   readonly subscriptions: Subscriptions
   readonly agents: Agents
   readonly dispatcher: Dispatcher
+  readonly retention: Retention
   readonly events: {
     /** Writes the event in the caller's transaction: published if and only if `trx` commits. Call `wake()` after. */
     publishInTransaction(trx: Transaction<AnyDatabase>, input: PublishInput): Promise<{ id: string }>
@@ -61,6 +63,7 @@ export function createPostOfficeService(deps: PostOfficeServiceDeps): {
   const agents = createAgents(deps)
   const targets = createTargetDelivery(deps, resolve)
   const dispatcher = createDispatcher(deps, { mailboxes, targets })
+  const retention = createRetention(deps)
   deps.curator.attachAgents(agents.directory)
 
   const postOffice: PostOffice = {
@@ -68,6 +71,7 @@ export function createPostOfficeService(deps: PostOfficeServiceDeps): {
     subscriptions,
     agents,
     dispatcher,
+    retention,
     events,
     notify: (input) => events.publish(input),
     setWorkflowStarter: (starter) => targets.setWorkflowStarter(starter),
@@ -83,10 +87,12 @@ export function createPostOfficeService(deps: PostOfficeServiceDeps): {
     async start() {
       await mailboxes.wakeups.start()
       await dispatcher.start()
+      retention.start()
     },
     async stop() {
       await mailboxes.wakeups.stop()
       await dispatcher.stop()
+      await retention.stop()
     },
     async healthCheck() {
       try {
