@@ -14,7 +14,8 @@ import type { Strategy } from './strategy.js'
  * and latencies are this node's own observations. A lease must be finished exactly once with the outcome.
  */
 export interface Balancer {
-  choose(tenantId: string, service: string, key: string | null): Promise<Lease>
+  /** An instance for one request, never one in `exclude` (those a retry already tried). */
+  choose(tenantId: string, service: string, key: string | null, exclude?: ReadonlySet<string>): Promise<Lease>
   describe(tenantId: string, service: string): Promise<ExternalServiceState | undefined>
   invalidate(tenantId: string, service: string): void
   /** One round of active checks and readmission probes over every live instance. */
@@ -120,7 +121,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   }
 
   return {
-    async choose(tenantId, service, key) {
+    async choose(tenantId, service, key, exclude) {
       const loaded = await load(tenantId, service)
       if (!loaded) throw loadBalancingErrors.EXTERNAL_SERVICE_NOT_FOUND({ name: service })
       const registered = loaded.instances.map((i) => ({ id: i.id, weight: i.weight }))
@@ -131,7 +132,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         inFlight: (id: string) => healthOf(id).inFlight,
         latency: (id: string) => healthOf(id).latencyMs,
       }
-      let candidates = registered.filter((c) => healthOf(c.id).available())
+      let candidates = registered.filter((c) => !exclude?.has(c.id) && healthOf(c.id).available())
       // A half-open circuit admits one trial; if another request took it meanwhile, pick again without it.
       while (candidates.length > 0) {
         const picked = strategy.pick(candidates, context)

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { isPlatformError } from '../../../kernel/errors.js'
 import type { Principal } from '../../../kernel/principal.js'
 import { checkUpstreamUrl, guardedLookup } from '../../curator/instances/address-policy.js'
 import type { InstanceRegistry } from '../../curator/instances/instance-registry.js'
@@ -11,7 +12,7 @@ import type {
 import type { TrafficCopDeps } from '../module.js'
 import type { Balancer, ExternalServiceState, InstanceState } from './balancer.js'
 import { loadBalancingErrors } from './errors.js'
-import { forward } from './proxy.js'
+import { forward, hasBody } from './proxy.js'
 
 /**
  * Tenant-scoped administration of external services and the proxy entry point. Registration checks URLs against
@@ -29,6 +30,17 @@ export interface LoadBalancingParts {
   deps: TrafficCopDeps
   registry: InstanceRegistry
   balancer: Balancer
+}
+
+/**
+ * A request whose connection to the chosen instance failed (nothing was answered) goes to another instance, at most
+ * this many more times, unless it has a body: that was streamed to the failed instance and cannot be sent again.
+ * Timeouts are not retried (the instance may have acted on the request).
+ */
+const maxRetries = 2
+
+function retriable(error: unknown, request: FastifyRequest): boolean {
+  return isPlatformError(error) && error.code === 'UPSTREAM_UNREACHABLE' && !hasBody(request)
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -109,19 +121,31 @@ export function createLoadBalancingApi({ deps, registry, balancer }: LoadBalanci
       const principal = request.principal!
       const header = request.headers['x-session-id']
       const key = (typeof header === 'string' && header !== '' ? header : null) ?? principal.sessionId
-      const lease = await balancer.choose(principal.tenantId, name, key)
-      try {
-        const outcome = await forward(request, reply, {
-          service: name,
-          baseUrl: lease.instance.url,
-          path,
-          timeoutMs: settings.proxyTimeoutMs,
-          lookup,
-        })
-        void outcome.done.then(() => lease.finish(outcome.ok, outcome.latencyMs))
-      } catch (error) {
-        lease.finish(false, 0)
-        throw error
+      const tried = new Set<string>()
+      let firstFailure: unknown
+      for (;;) {
+        let lease
+        try {
+          lease = await balancer.choose(principal.tenantId, name, key, tried)
+        } catch (error) {
+          throw firstFailure ?? error
+        }
+        tried.add(lease.instance.id)
+        try {
+          const outcome = await forward(request, reply, {
+            service: name,
+            baseUrl: lease.instance.url,
+            path,
+            timeoutMs: settings.proxyTimeoutMs,
+            lookup,
+          })
+          void outcome.done.then(() => lease.finish(outcome.ok, outcome.latencyMs))
+          return
+        } catch (error) {
+          lease.finish(false, 0)
+          firstFailure ??= error
+          if (!retriable(error, request) || tried.size > maxRetries) throw firstFailure
+        }
       }
     },
   }

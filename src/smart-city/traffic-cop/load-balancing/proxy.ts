@@ -121,6 +121,13 @@ export function forward(
       resolve({ ok: status < 500, latencyMs, done })
     })
     request.raw.on('aborted', () => upstream.destroy())
-    request.raw.pipe(upstream)
+    if (hasBody(request)) request.raw.pipe(upstream)
+    else upstream.end()
   })
+}
+
+/** Whether the request carries a body (which can be sent once only, so such a request is never retried). */
+export function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length']
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
 }
