@@ -23,9 +23,18 @@ export function createRetention(deps: PostOfficeDeps) {
   let sweeping = false
   let running: Promise<unknown> = Promise.resolve()
 
-  async function deleteDeliveries(cutoff: number): Promise<number> {
+  /** Runs `deleteSome` (which deletes at most `chunk` rows) until it deletes fewer; the total deleted. */
+  async function inChunks(deleteSome: () => Promise<{ numDeletedRows: bigint }>): Promise<number> {
     let total = 0
     for (;;) {
+      const deleted = Number((await deleteSome()).numDeletedRows)
+      total += deleted
+      if (deleted < chunk) return total
+    }
+  }
+
+  const deleteDeliveries = (cutoff: number) =>
+    inChunks(() => {
       const old = db
         .selectFrom('po_deliveries')
         .select('id')
@@ -34,16 +43,11 @@ export function createRetention(deps: PostOfficeDeps) {
         .where('next_attempt_at', '<', cutoff)
         .where('delivered_at', '<', cutoff)
         .limit(chunk)
-      const result = await db.deleteFrom('po_deliveries').where('id', 'in', old).executeTakeFirst()
-      const deleted = Number(result.numDeletedRows)
-      total += deleted
-      if (deleted < chunk) return total
-    }
-  }
+      return db.deleteFrom('po_deliveries').where('id', 'in', old).executeTakeFirst()
+    })
 
-  async function deleteEvents(cutoff: number): Promise<number> {
-    let total = 0
-    for (;;) {
+  const deleteEvents = (cutoff: number) =>
+    inChunks(() => {
       const old = db
         .selectFrom('po_events as e')
         .select('e.id')
@@ -55,12 +59,8 @@ export function createRetention(deps: PostOfficeDeps) {
           ),
         )
         .limit(chunk)
-      const result = await db.deleteFrom('po_events').where('id', 'in', old).executeTakeFirst()
-      const deleted = Number(result.numDeletedRows)
-      total += deleted
-      if (deleted < chunk) return total
-    }
-  }
+      return db.deleteFrom('po_events').where('id', 'in', old).executeTakeFirst()
+    })
 
   /** One sweep: what it deleted. */
   async function sweep(): Promise<{ deliveries: number; events: number }> {
