@@ -33,6 +33,8 @@ interface Fixture {
   taskId: string
   ackMessage: { id: string; receipt: string }
   nackMessage: { id: string; receipt: string }
+  deadLetterId: string
+  doomedDeadLetterId: string
   subscriptionId: string
   doomedSubscriptionId: string
   datasetId: string
@@ -209,6 +211,15 @@ const requests: Record<string, (f: Fixture) => Call> = {
   }),
   'GET /api/v1/mailboxes/:recipient/dead-letters': () => ({
     url: '/api/v1/mailboxes/route-box/dead-letters',
+  }),
+  'POST /api/v1/mailboxes/:recipient/dead-letters/replay': () => ({
+    url: '/api/v1/mailboxes/route-dead-empty/dead-letters/replay',
+  }),
+  'POST /api/v1/mailboxes/:recipient/dead-letters/:id/replay': (f) => ({
+    url: `/api/v1/mailboxes/route-dead/dead-letters/${f.deadLetterId}/replay`,
+  }),
+  'DELETE /api/v1/mailboxes/:recipient/dead-letters/:id': (f) => ({
+    url: `/api/v1/mailboxes/route-dead/dead-letters/${f.doomedDeadLetterId}`,
   }),
   'POST /api/v1/events': () => ({ url: '/api/v1/events', payload: { type: 'route.check', payload: {} } }),
   'POST /api/v1/subscriptions': () => ({
@@ -401,6 +412,25 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
     const leased = (await adminCall('GET', '/api/v1/mailboxes/route-leased/messages?max=2')).json<{
       items: { id: string; receipt: string }[]
     }>().items
+    /** A message of mailbox `route-dead` nacked until it is a dead letter. */
+    const deadLetter = async () => {
+      const sent = await adminCall('POST', '/api/v1/messages', {
+        type: 'route.poison',
+        recipient: 'route-dead',
+        payload: 0,
+      })
+      const { id } = sent.json<{ id: string }>()
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        const [lease] = (await adminCall('GET', '/api/v1/mailboxes/route-dead/messages')).json<{
+          items: { id: string; receipt: string }[]
+        }>().items
+        const nacked = await adminCall('POST', `/api/v1/messages/${lease!.id}/nack`, {
+          receipt: lease!.receipt,
+        })
+        if (nacked.json<{ deadLettered: boolean }>().deadLettered) return id
+      }
+      throw new Error('no dead letter after 50 nacks')
+    }
     const subscribe = async () =>
       (
         await adminCall('POST', '/api/v1/subscriptions', {
@@ -450,6 +480,8 @@ describeOnProfiles('route-level permission enforcement', (profile) => {
       taskId: leasedTask.json<{ tasks: { id: string }[] }>().tasks[0]!.id,
       ackMessage: leased[0]!,
       nackMessage: leased[1]!,
+      deadLetterId: await deadLetter(),
+      doomedDeadLetterId: await deadLetter(),
       subscriptionId: await subscribe(),
       doomedSubscriptionId: await subscribe(),
       datasetId: await makeDataset('route-check'),
