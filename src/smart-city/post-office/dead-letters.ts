@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { ExpressionBuilder, Kysely } from 'kysely'
 import type { PostOfficeDeps } from './deps.js'
 import { postOfficeErrors } from './errors.js'
 import type { PostOfficeTables } from './tables.js'
@@ -22,7 +22,12 @@ export function createDeadLetterActions(
 ) {
   const db = deps.database.db as Kysely<PostOfficeTables>
 
-  const deadIn = (tenantId: string, recipient: string) =>
+  /** The filter every query here starts from: the dead letters of one mailbox of one tenant. */
+  const deadLettersOf =
+    (tenantId: string, recipient: string) => (eb: ExpressionBuilder<PostOfficeTables, 'po_messages'>) =>
+      eb.and([eb('tenant_id', '=', tenantId), eb('recipient', '=', recipient), eb('status', '=', 'dead')])
+
+  const requeue = (tenantId: string, recipient: string) =>
     db
       .updateTable('po_messages')
       .set({
@@ -33,15 +38,13 @@ export function createDeadLetterActions(
         dead_at: null,
         last_error: null,
       })
-      .where('tenant_id', '=', tenantId)
-      .where('recipient', '=', recipient)
-      .where('status', '=', 'dead')
+      .where(deadLettersOf(tenantId, recipient))
 
   return {
     async replayDeadLetter(tenantId: string, recipient: string, id: string): Promise<void> {
       checkMailboxName(recipient)
       await buryExhausted(tenantId, recipient)
-      const result = await deadIn(tenantId, recipient).where('id', '=', id).executeTakeFirst()
+      const result = await requeue(tenantId, recipient).where('id', '=', id).executeTakeFirst()
       if (Number(result.numUpdatedRows) === 0) throw postOfficeErrors.DEAD_LETTER_NOT_FOUND({ id, recipient })
       await wakeups.hint(tenantId, recipient)
     },
@@ -57,25 +60,21 @@ export function createDeadLetterActions(
       const oldest = db
         .selectFrom('po_messages')
         .select('id')
-        .where('tenant_id', '=', tenantId)
-        .where('recipient', '=', recipient)
-        .where('status', '=', 'dead')
+        .where(deadLettersOf(tenantId, recipient))
         .orderBy('created_at')
         .orderBy('id')
         .limit(Math.min(Math.max(max, 1), maxReplayBatch))
       const ids = (await oldest.execute()).map((row) => row.id)
       let replayed = 0
       if (ids.length > 0) {
-        const result = await deadIn(tenantId, recipient).where('id', 'in', ids).executeTakeFirst()
+        const result = await requeue(tenantId, recipient).where('id', 'in', ids).executeTakeFirst()
         replayed = Number(result.numUpdatedRows)
         if (replayed > 0) await wakeups.hint(tenantId, recipient)
       }
       const left = await db
         .selectFrom('po_messages')
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('tenant_id', '=', tenantId)
-        .where('recipient', '=', recipient)
-        .where('status', '=', 'dead')
+        .where(deadLettersOf(tenantId, recipient))
         .executeTakeFirstOrThrow()
       return { replayed, remaining: Number(left.n) }
     },
@@ -85,9 +84,7 @@ export function createDeadLetterActions(
       await buryExhausted(tenantId, recipient)
       const result = await db
         .deleteFrom('po_messages')
-        .where('tenant_id', '=', tenantId)
-        .where('recipient', '=', recipient)
-        .where('status', '=', 'dead')
+        .where(deadLettersOf(tenantId, recipient))
         .where('id', '=', id)
         .executeTakeFirst()
       if (Number(result.numDeletedRows) === 0) throw postOfficeErrors.DEAD_LETTER_NOT_FOUND({ id, recipient })
