@@ -1,4 +1,5 @@
 import { beforeAll, expect, it } from 'vitest'
+import { createManualClock } from '../../src/kernel/clock.js'
 import { describeOnProfiles } from '../support/profiles.js'
 import { type ConductorHarness, conductorHarness, step, terminal, uniqueWorkflow } from './support.js'
 
@@ -178,8 +179,10 @@ describeOnProfiles('Conductor retries and timeouts', (profile) => {
     const name = uniqueWorkflow('durable-timer')
     await h.define({ name, steps: [{ id: 'nap', type: 'wait', seconds: 3600 }] })
     const started = await h.start(name)
-    const other = await profile.startNode({ SYMPHAINY_CONDUCTOR_SWEEP_MS: '60000' }, { clock: h.clock })
-    h.clock.advance(3_600_000)
+    // The other node's own clock is an hour ahead; the first node's clock does not move, so only the other node
+    // can fire the timer, and only from the row (a shared clock let the first node's sweep race it).
+    const later = createManualClock(h.clock.now() + 3_600_000)
+    const other = await profile.startNode({ SYMPHAINY_CONDUCTOR_SWEEP_MS: '60000' }, { clock: later })
     await other.services.conductor.runDue()
     expect((await h.get(started.id)).status).toBe('completed')
   })
