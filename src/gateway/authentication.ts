@@ -3,6 +3,7 @@ import { isPlatformError } from '../kernel/errors.js'
 import type { Principal, RouteSecurity } from '../kernel/principal.js'
 import { securityErrors } from '../smart-city/security-guard/errors.js'
 import type { SecurityGuard } from '../smart-city/security-guard/index.js'
+import { routeConfig } from './route-config.js'
 
 /**
  * Default deny at the front door. Every route must declare `config.security` (public, authenticated, or a
@@ -54,7 +55,7 @@ export function requireSecurityDeclarations(app: FastifyInstance): void {
  * the tenant's audit log, through the onError hook of `installAuthentication`.
  */
 export function authenticate(request: FastifyRequest, guard: SecurityGuard): Promise<void> | undefined {
-  const security = request.routeOptions.config.security
+  const security = routeConfig(request).security
   if (!security || 'public' in security) return undefined
   const principal = guard.authenticateHeader(request.headers.authorization)
   if (!(principal instanceof Promise)) return admit(request, security, principal, guard)
@@ -98,7 +99,7 @@ export function installAuthentication(app: FastifyInstance, guard: SecurityGuard
     await guard.recordDenial(request.principal, permission, {
       ip: request.ip,
       requestId: request.id,
-      route: `${request.method} ${request.routeOptions.url ?? ''}`,
+      route: `${request.method} ${routeConfig(request).url ?? ''}`,
     })
   })
 }

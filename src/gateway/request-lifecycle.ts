@@ -5,6 +5,7 @@ import { recordResponse } from '../smart-city/traffic-cop/analytics/index.js'
 import { sendError } from './error-handling.js'
 import type { GatewayPlatform } from './gateway-platform.js'
 import { createRequestTimeouts } from './request-timeouts.js'
+import { routeConfig } from './route-config.js'
 import { setSecurityHeaders } from './security-headers.js'
 
 const levelValues = pino.levels.values
@@ -34,7 +35,7 @@ export function installRequestLifecycle(app: FastifyInstance, platform: GatewayP
 
   app.addHook('onResponse', (request, reply, done) => {
     timeouts.settle(reply)
-    const route = request.routeOptions.url ?? 'unmatched'
+    const route = routeConfig(request).url ?? 'unmatched'
     const status = reply.statusCode
     const ms = reply.elapsedTime
     metrics.observeRequest({ method: request.method, route, status }, ms / 1000)
