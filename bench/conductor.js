@@ -3,7 +3,8 @@
 //    in-process no-op task steps running (a finished one is replaced at once); every step is a committed
 //    transition (task, state, history, next task).
 //    Peer: pgbench on the same database, a single-statement INSERT per transaction with the same number of
-//    clients, run just before.
+//    clients, run just before. After the warm-up the engine's tables are analyzed, as autovacuum soon would (see
+//    below), so the run measures the steady state rather than plans made on the schema's empty tables.
 // 2. Embedded: the same workload on a SQLite file (WAL, synchronous=NORMAL: the embedded default).
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -55,7 +56,7 @@ function pgbenchTps(clients) {
  * starts the slot's next workflow. Counts step transitions (task completions, each committed before the next
  * step's handler runs) during the measured window, after a warm-up.
  */
-async function runEngine(env) {
+async function runEngine(env, afterWarmup = async () => {}) {
   const config = loadConfig({
     env: {
       LOG_LEVEL: 'warn',
@@ -95,6 +96,8 @@ async function runEngine(env) {
     await conductor.definitions.create(principal, definition)
     await Promise.all(Array.from({ length: workflows }, (_, slot) => startOne(slot)))
     await new Promise((resolve) => setTimeout(resolve, warmupSeconds * 1000))
+    await afterWarmup()
+    await new Promise((resolve) => setTimeout(resolve, 500))
     const before = stepsDone
     const started = performance.now()
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
@@ -120,7 +123,12 @@ try {
   const pgbench = pgbenchTps(workflows)
   const url = new URL(baseUrl)
   url.searchParams.set('schema', schema)
-  const postgres = await runEngine({ SYMPHAINY_DATABASE_URL: url.toString() })
+  // The schema is new, so the statements' cached plans were made on empty tables (scans that would read every row
+  // the warm-up wrote). In service, autovacuum analyzes a table within a minute of its first thousands of rows,
+  // which invalidates those plans; ANALYZE here does the same at once, so the run measures the steady state.
+  const analyze = () =>
+    client.query(`analyze ${schema}.cd_executions, ${schema}.cd_tasks, ${schema}.cd_history`)
+  const postgres = await runEngine({ SYMPHAINY_DATABASE_URL: url.toString() }, analyze)
   const folder = mkdtempSync(join(tmpdir(), 'bench-conductor-'))
   const sqlite = await runEngine({ SYMPHAINY_DATABASE_URL: `sqlite:${join(folder, 'bench.db')}` })
   console.log(`PostgreSQL: fsync=${fsync}, synchronous_commit=${rows[0].synchronous_commit}`)

@@ -81,4 +81,22 @@ describe('completion batcher', () => {
     await Promise.all(Array.from({ length: 7 }, (_, i) => batcher.complete({ id: `t${i}`, output: i })))
     expect(most).toBe(2)
   })
+
+  it('shares the completions of one turn evenly among the free write slots', async () => {
+    const batches: string[][] = []
+    const batcher = createCompletionBatcher(
+      {
+        many: async (items) => void batches.push(items.map((item) => item.id)),
+        one: () => Promise.reject(new Error('not expected')),
+        batchFailed: () => undefined,
+      },
+      { maxBatch: 100, maxInFlight: 3 },
+    )
+    await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id) => batcher.complete({ id, output: id })))
+    expect(batches).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+      ['f', 'g'],
+    ])
+  })
 })

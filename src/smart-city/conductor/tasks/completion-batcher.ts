@@ -4,7 +4,9 @@ import type { Completion } from './tasks.js'
  * Group commit for the in-process handlers' completions. Completions go at the end of the current turn of the event
  * loop, together with every other completion of that turn; those that arrive while batches are being written wait
  * and go together in the next one. So under load one transaction carries many step transitions, and alone a
- * completion waits for nothing but the end of its turn. A batch that fails is
+ * completion waits for nothing but the end of its turn. The completions waiting are shared evenly among the free
+ * write slots: while one batch commits, the steps of another run, instead of every workflow moving in lockstep
+ * behind one batch and the database and this process taking turns to work. A batch that fails is
  * retried one completion at a time, so one bad completion cannot hold the others back; each caller learns its own
  * completion's fate.
  */
@@ -39,7 +41,8 @@ export function createCompletionBatcher(
 
   function flush(): void {
     while (inFlight < limits.maxInFlight && waiting.length > 0) {
-      const batch = waiting.splice(0, limits.maxBatch)
+      const share = Math.ceil(waiting.length / (limits.maxInFlight - inFlight))
+      const batch = waiting.splice(0, Math.min(share, limits.maxBatch))
       inFlight++
       void write(batch).finally(() => {
         inFlight--
