@@ -33,6 +33,11 @@ export interface StepState {
   wakeAt?: number
   /** When the current attempt times out. */
   deadlineAt?: number
+  /**
+   * A task run in-process by the node that created it has no row while this is set: the time its lease ends. If
+   * the node has not finished it by then, the timer sweep on any node writes it as a queued task (write-plan.ts).
+   */
+  lease?: number
   startedAt: number
   endedAt?: number
 }

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { AnyDatabase } from '../../../ports/sql-database.js'
+import { stepIndexOf } from '../definitions/step-index.js'
 import type { DefinitionStore } from '../definitions/store.js'
 import type { WorkflowDefinition } from '../definitions/types.js'
 import { conductorErrors } from '../errors.js'
@@ -7,7 +8,7 @@ import { type ConductorDeps, maxSubworkflowDepth } from '../module.js'
 import type { ConductorTables, ExecutionsTable, TasksTable } from '../tables.js'
 import { createExecutionCache } from './execution-cache.js'
 import { createPlanStatements } from './plan-statements.js'
-import { effectsOf, type UnitEffects } from './unit-effects.js'
+import { effectsOf, type LeasedTask, type UnitEffects } from './unit-effects.js'
 import {
   planWrites,
   type StatusEvent,
@@ -95,8 +96,65 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
       snapshot,
       events: [...children, ...events],
     })
-    await persist(unit, row, result, { keepDueWake: !events.some((e) => e.kind === 'timer') })
+    const timer = events.some((e) => e.kind === 'timer')
+    if (timer) await requeueLapsedLeases(unit, row, definition, result)
+    await persist(unit, row, result, { keepDueWake: !timer })
     return result.execution
+  }
+
+  /**
+   * Rowless in-process tasks (`StepState.lease`) whose lease ended with their step still waiting for them — the node
+   * running them died or stopped — become queued task rows that any worker can claim.
+   */
+  async function requeueLapsedLeases(
+    unit: Unit,
+    row: ExecutionsTable,
+    definition: WorkflowDefinition,
+    result: DecisionResult,
+  ): Promise<void> {
+    const index = stepIndexOf(definition)
+    for (const [stepId, step] of Object.entries(result.execution.state.steps)) {
+      if (step.lease === undefined || step.lease > unit.now) continue
+      delete step.lease
+      const declared = index.byId.get(stepId)
+      if (step.status !== 'running' || step.taskId === undefined || declared?.type !== 'task') continue
+      await createTask(unit, {
+        id: step.taskId,
+        tenantId: row.tenant_id,
+        executionId: row.id,
+        stepId,
+        purpose: 'step',
+        attempt: step.attempt,
+        maxAttempts: 1,
+        type: declared.task,
+        input: step.input,
+        createdBy: row.started_by,
+      })
+      result.history.push({ type: 'task.lease_expired', stepId, data: { taskId: step.taskId } })
+    }
+  }
+
+  /**
+   * Gives a rowless in-process task (`StepState.lease`) its row, leased to this node until `until`: its handler
+   * runs long, and from now on its lease is renewed like any task's. False when its step no longer waits for it.
+   */
+  async function keepLease(unit: Unit, task: TasksTable, until: number): Promise<boolean> {
+    const row = await lockExecution(unit, task.execution_id!, false)
+    if (!row) return false
+    const snapshot = snapshotOf(row, cache.take(row.id, row.rev)?.state)
+    const step = snapshot.state.steps[task.step_id!]
+    if (step?.taskId !== task.id || step.lease === undefined || step.status !== 'running') return false
+    delete step.lease
+    const { rowless: _, ...columns } = task as LeasedTask
+    await unit.trx
+      .insertInto('cd_tasks')
+      .values({ ...columns, claimable_at: until, lease_expires_at: until, updated_at: unit.now })
+      .execute()
+    const history = [{ type: 'task.lease_renewed', stepId: task.step_id!, data: { taskId: task.id } }]
+    // The row's wake-up stays as it was (at the latest this lease's old end): early is harmless, late is not.
+    const wakeAt = row.wake_at === null ? undefined : Number(row.wake_at)
+    await persist(unit, row, { execution: snapshot, effects: [], history, wakeAt }, { keepDueWake: true })
+    return true
   }
 
   /** Decides; children that cannot start (unknown workflow, too deep) fail their step at once, in the same unit. */
@@ -419,6 +477,7 @@ export function createTransitionRunner(deps: ConductorDeps, definitions: Definit
     planStart,
     createExecution,
     createTask,
+    keepLease,
     cache,
     statements,
   }

@@ -1,4 +1,7 @@
 import type { TasksTable } from '../tables.js'
+
+/** A task leased to this node; `rowless` while it exists only in its step's state (see `StepState.lease`). */
+export type LeasedTask = TasksTable & { rowless?: boolean }
 import type { CachedExecution } from './execution-cache.js'
 
 /** What a unit of transitions did besides its writes, for the node to act on once it has committed. */
@@ -8,7 +11,7 @@ export interface UnitEffects {
   created: TasksTable[]
   /** When set, new tasks of these types are leased to this worker at once. */
   lease?: { workerId: string; types: ReadonlySet<string>; untilMs: number }
-  leased: TasksTable[]
+  leased: LeasedTask[]
   /** Something became due at once (a finished child's parent, a zero delay): sweep right after commit. */
   wake: boolean
   /** Events were written to the outbox: wake its dispatchers after commit. */

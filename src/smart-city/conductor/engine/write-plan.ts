@@ -1,7 +1,7 @@
 import type { ExecutionsTable, HistoryTable, TasksTable } from '../tables.js'
 import type { DecisionResult, Effect, ExecutionSnapshot } from './decide.js'
 import type { CachedExecution } from './execution-cache.js'
-import { type ExecutionStatus, isTerminal } from './state.js'
+import { type ExecutionState, type ExecutionStatus, isTerminal } from './state.js'
 import type { UnitEffects } from './unit-effects.js'
 
 /**
@@ -66,9 +66,7 @@ export function planWrites(
     data: entry.data === undefined ? null : JSON.stringify(entry.data),
     at: unit.now,
   }))
-  const tasks = result.effects.flatMap((effect) =>
-    effect.kind === 'create-task' ? [taskRow(unit, taskOfEffect(row, effect))] : [],
-  )
+  const tasks = newTasks(unit, row, result)
   const terminal = isTerminal(execution.status)
   const update: ExecutionUpdate = {
     status: execution.status,
@@ -76,7 +74,7 @@ export function planWrites(
     output: execution.output === undefined ? null : JSON.stringify(execution.output),
     error: execution.error === undefined ? null : JSON.stringify(execution.error),
     deadline_at: execution.deadlineAt ?? null,
-    wake_at: result.wakeAt ?? null,
+    wake_at: earliest(result.wakeAt, leasesEnd(execution.state)) ?? null,
     seq: seq + result.history.length,
     updated_at: unit.now,
     ended_at: terminal ? (row.ended_at ?? unit.now) : null,
@@ -85,10 +83,53 @@ export function planWrites(
   return { row, result, history, tasks, update, keepDueWake: options.keepDueWake, next }
 }
 
+/**
+ * The rows of the decision's new tasks. A step's task of a type this node runs in-process gets no row: it is leased
+ * to this node in its step's state (`StepState.lease`), which is one row write fewer per step, and the row's
+ * `wake_at` includes the lease's end so the timer sweep on any node finds it if this node dies (transitions.ts).
+ * Leases of steps no longer running, or whose task was replaced, are dropped.
+ */
+function newTasks(unit: UnitEffects, row: ExecutionsTable, result: DecisionResult): TasksTable[] {
+  const { steps } = result.execution.state
+  for (const step of Object.values(steps))
+    if (step.lease !== undefined && step.status !== 'running') delete step.lease
+  const rows: TasksTable[] = []
+  for (const effect of result.effects) {
+    if (effect.kind !== 'create-task') continue
+    const task = taskOfEffect(row, effect)
+    const step = effect.purpose === 'step' ? steps[effect.stepId] : undefined
+    if (step) delete step.lease
+    const lease = unit.lease?.types.has(task.type) ? unit.lease : undefined
+    if (step && lease) {
+      step.lease = lease.untilMs
+      unit.leased.push({ ...rowOf(unit, task, lease), rowless: true })
+    } else rows.push(taskRow(unit, task))
+  }
+  return rows
+}
+
+/** When the earliest in-process lease of these steps ends. */
+function leasesEnd(state: ExecutionState): number | undefined {
+  let end: number | undefined
+  for (const step of Object.values(state.steps)) end = earliest(end, step.lease)
+  return end
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b)
+}
+
 /** The row of a new task, leased at once when this node handles its type; recorded in the unit for after commit. */
 export function taskRow(unit: UnitEffects, task: TaskInit): TasksTable {
   const leaseTo = unit.lease?.types.has(task.type) ? unit.lease : undefined
-  const row: TasksTable = {
+  const row = rowOf(unit, task, leaseTo)
+  unit.created.push(row)
+  if (leaseTo) unit.leased.push(row)
+  return row
+}
+
+function rowOf(unit: UnitEffects, task: TaskInit, leaseTo: UnitEffects['lease']): TasksTable {
+  return {
     id: task.id,
     tenant_id: task.tenantId,
     execution_id: task.executionId ?? null,
@@ -110,9 +151,6 @@ export function taskRow(unit: UnitEffects, task: TaskInit): TasksTable {
     updated_at: unit.now,
     completed_at: null,
   }
-  unit.created.push(row)
-  if (leaseTo) unit.leased.push(row)
-  return row
 }
 
 export function taskOfEffect(

@@ -1,5 +1,6 @@
 import type { TimerHandle } from '../../../kernel/clock.js'
 import type { ConductorDeps } from '../module.js'
+import type { LeasedTask } from '../engine/unit-effects.js'
 import type { TasksTable } from '../tables.js'
 import { createCompletionBatcher } from './completion-batcher.js'
 import type { TaskQueue } from './tasks.js'
@@ -37,7 +38,7 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
   const concurrency = deps.settings.workerConcurrency
   let running = 0
   /** Tasks leased to this node while every slot was busy; they start as slots free up. */
-  const pending: TasksTable[] = []
+  const pending: LeasedTask[] = []
   let polling = false
   let again = false
   /** Set when a poll may have left claimable tasks behind (a full batch, or a hint while busy). */
@@ -48,7 +49,7 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
   const completions = createCompletionBatcher(
     {
       many: (items) => queue.completeMany(items),
-      one: async (item) => void (await queue.complete(item.id, item.output)),
+      one: (item) => queue.completeMany([item]),
       batchFailed: (error, size) =>
         deps.logger.warn({ err: error, size }, 'a batch of task completions failed; completing one by one'),
     },
@@ -94,7 +95,7 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     schedulePoll()
   }
 
-  function launch(task: TasksTable): void {
+  function launch(task: LeasedTask): void {
     running++
     // A turn of the event loop before each handler: on SQLite a chain of in-process steps resolves through
     // promises alone, and would otherwise starve timers and sockets for as long as the chain runs.
@@ -110,12 +111,20 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     inFlight.add(run)
   }
 
-  async function execute(task: TasksTable): Promise<void> {
+  async function execute(task: LeasedTask): Promise<void> {
     const handler = handlers.get(task.type)
     if (!handler) return
-    const renew = deps.clock.setTimer(leaseMs / 3, function extend() {
-      queue.heartbeat(task.id, workerId, leaseMs).catch(() => undefined)
-    })
+    // Every third of the lease while the handler runs. A rowless task that runs this long gets its row, and from
+    // then on heartbeats like any other.
+    let renew: TimerHandle
+    const extend = () => {
+      const renewed = task.rowless
+        ? queue.keepLease(task, leaseMs).then(() => void (task.rowless = false))
+        : queue.heartbeat(task.id, workerId, leaseMs)
+      renewed.catch(() => undefined)
+      renew = deps.clock.setTimer(leaseMs / 3, extend)
+    }
+    renew = deps.clock.setTimer(leaseMs / 3, extend)
     try {
       const output = await handler(JSON.parse(task.input) as unknown, contextOf(task))
       renew.cancel()
@@ -126,7 +135,7 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
         error: { code: codeOf(error), message: error instanceof Error ? error.message : String(error) },
         retryable: (error as { retryable?: unknown } | null)?.retryable !== false,
       }
-      await queue.fail(task.id, failure).catch((cause: unknown) => {
+      await queue.fail(task.id, failure, { task }).catch((cause: unknown) => {
         deps.logger.error({ err: cause, taskId: task.id }, 'reporting a task failure failed')
       })
     }
@@ -140,7 +149,7 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     types: () => [...handlers.keys()],
     kick,
     /** Runs tasks leased to this node by a transaction it committed. */
-    run(tasks: TasksTable[]): void {
+    run(tasks: LeasedTask[]): void {
       for (const task of tasks) {
         if (!handlers.has(task.type)) continue
         if (running < concurrency) launch(task)

@@ -6,6 +6,7 @@ import type { FastRunner, UnitRunner } from '../engine/units.js'
 import type { ExecutionEvent } from '../engine/decide.js'
 import type { StepError } from '../engine/state.js'
 import type { TasksTable } from '../tables.js'
+import type { LeasedTask } from '../engine/unit-effects.js'
 
 /**
  * The task queue. A worker claims tasks with a lease (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so concurrent
@@ -24,6 +25,8 @@ export interface ClaimRequest {
 
 export interface FinishOptions {
   tenantId?: string
+  /** The task as this node's worker was given it: an in-process task may have no row (`StepState.lease`). */
+  task?: LeasedTask
 }
 
 export type FailureInput = { error: StepError; retryable: boolean }
@@ -31,8 +34,11 @@ export type FailureInput = { error: StepError; retryable: boolean }
 export interface Completion {
   id: string
   output: unknown
-  /** The task as its worker was given it, when known: lets the fast path decide without reading it. */
-  task?: Pick<TasksTable, 'execution_id' | 'step_id' | 'purpose'>
+  /**
+   * The task as its worker was given it, when known: lets the fast path decide without reading it. `rowless`: an
+   * in-process task that had no row when given (see `StepState.lease`).
+   */
+  task?: Pick<LeasedTask, 'execution_id' | 'step_id' | 'purpose' | 'rowless'>
 }
 
 const standaloneBackoffMs = (attempt: number) => Math.min(60_000, 1000 * 2 ** (attempt - 1))
@@ -147,11 +153,22 @@ export function createTaskQueue(
   ) {
     const task = await inUnit(async (unit) => {
       if (!('error' in outcome)) return completeOpen(unit, id, outcome.output, options.tenantId)
-      const current = await lockTask(unit, id, options.tenantId)
+      const current = await lockTask(unit, id, options.tenantId).catch((error: unknown) => {
+        if (options.task?.rowless && options.task.execution_id !== null) return undefined
+        throw error
+      })
+      if (current === undefined) return failRowless(unit, options.task!, outcome)
       if (terminal.includes(current.status)) return current
       return finish(unit, current, outcome)
     })
     return { task }
+  }
+
+  /** A rowless in-process task's failure goes straight to its execution (which ignores it if it moved on). */
+  async function failRowless(unit: Unit, task: LeasedTask, failure: FailureInput): Promise<TasksTable> {
+    const base = { taskId: task.id, stepId: task.step_id!, purpose: task.purpose }
+    await runner.transition(unit, task.execution_id!, [{ kind: 'task-failed', ...base, ...failure }])
+    return { ...task, status: 'failed', error: JSON.stringify(failure.error), completed_at: unit.now }
   }
 
   /** The common path in one statement: finish the task if it is still open, then move its execution on. */
@@ -200,14 +217,26 @@ export function createTaskQueue(
     const outputs = new Map(rest.map((item) => [item.id, JSON.stringify(item.output ?? null)]))
     await inUnit(async (unit) => {
       const finished = await finishOpen(unit, outputs)
-      await runner.transitionMany(
-        unit,
-        finished.flatMap((task) =>
+      const withRows = new Set(finished.map((task) => task.id))
+      // Rowless in-process tasks have nothing to finish; their executions take the completion as it is.
+      const rowless = rest.flatMap((item) =>
+        item.task?.rowless && item.task.execution_id && !withRows.has(item.id)
+          ? [
+              {
+                id: item.task.execution_id,
+                events: [completedEvent(item.id, item.task, outputs.get(item.id)!)],
+              },
+            ]
+          : [],
+      )
+      await runner.transitionMany(unit, [
+        ...finished.flatMap((task) =>
           task.execution_id === null
             ? []
             : [{ id: task.execution_id, events: [completedEvent(task.id, task, task.output!)] }],
         ),
-      )
+        ...rowless,
+      ])
     })
   }
 
@@ -240,8 +269,11 @@ export function createTaskQueue(
     const moved = decided.plans.map((plan) => byExecution.get(plan.row.id)!)
     const written = await fast.write({
       unit,
+      // A rowless task still has no row: the execution's revision, checked by the write, says nothing changed it.
       finished: moved.flatMap((group) =>
-        group.items.map((item, i) => ({ id: item.id, output: group.outputs[i]! })),
+        group.items.flatMap((item, i) =>
+          item.task?.rowless ? [] : [{ id: item.id, output: group.outputs[i]! }],
+        ),
       ),
       plans: decided.plans,
       starts: [],
@@ -269,6 +301,10 @@ export function createTaskQueue(
     completeMany,
     complete: (id: string, output: unknown, options?: FinishOptions) => settle(id, { output }, options),
     fail: (id: string, failure: FailureInput, options?: FinishOptions) => settle(id, failure, options),
+
+    /** Gives a rowless in-process task its row, leased for `leaseMs` more; false when its step moved on. */
+    keepLease: (task: LeasedTask, leaseMs: number) =>
+      inUnit((unit) => runner.keepLease(unit, task, unit.now + leaseMs)),
 
     /** Extends a lease held by `workerId`; a lease lost to expiry and another worker, or a finished task, is refused. */
     async heartbeat(id: string, workerId: string, leaseMs: number, tenantId?: string): Promise<TasksTable> {
