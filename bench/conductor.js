@@ -127,7 +127,7 @@ try {
   // the warm-up wrote). In service, autovacuum analyzes a table within a minute of its first thousands of rows,
   // which invalidates those plans; ANALYZE here does the same at once, so the run measures the steady state.
   const analyze = () =>
-    client.query(`analyze ${schema}.cd_executions, ${schema}.cd_tasks, ${schema}.cd_history`)
+    client.query(`analyze ${schema}.cd_executions, ${schema}.cd_tasks, ${schema}.cd_transitions`)
   const postgres = await runEngine({ SYMPHAINY_DATABASE_URL: url.toString() }, analyze)
   const folder = mkdtempSync(join(tmpdir(), 'bench-conductor-'))
   const sqlite = await runEngine({ SYMPHAINY_DATABASE_URL: `sqlite:${join(folder, 'bench.db')}` })

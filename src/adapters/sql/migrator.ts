@@ -27,6 +27,9 @@ export async function runMigrations(
     migrationTableName,
     migrationLockTableName,
     migrationTableSchema: options.schema,
+    // Each service numbers its migrations in its own block (0010 Conductor, 0020 Post Office, …), so a service's
+    // new migration sorts before another's already applied; each is still applied once, in name order.
+    allowUnorderedMigrations: true,
   })
   // Kysely creates its own tables before it takes the lock, so nodes starting together can collide there
   // (PostgreSQL reports a duplicate type); nothing was applied then, and trying again sees the tables.

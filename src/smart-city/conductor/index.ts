@@ -9,7 +9,7 @@ import { createTransitionRunner, type UnitEffects } from './engine/transitions.j
 import { createFastWriter } from './engine/fast-writes.js'
 import { createFastRunner, createUnitRunner } from './engine/units.js'
 import { createExecutions } from './executions/executions.js'
-import { conductorMigration, conductorRevisionMigration } from './migration.js'
+import { conductorMigration, conductorRevisionMigration, conductorTransitionsMigration } from './migration.js'
 import type { ConductorDeps } from './module.js'
 import { createLocalWorkers, type TaskHandler } from './tasks/local-workers.js'
 import { createTaskQueue } from './tasks/tasks.js'
@@ -19,7 +19,11 @@ export type { ConductorDeps, ConductorSettings } from './module.js'
 export { PermanentTaskError, type TaskContext, type TaskHandler } from './tasks/local-workers.js'
 
 export const conductorVersion = '1.0.0'
-export const conductorMigrations: SqlMigration[] = [conductorMigration, conductorRevisionMigration]
+export const conductorMigrations: SqlMigration[] = [
+  conductorMigration,
+  conductorRevisionMigration,
+  conductorTransitionsMigration,
+]
 
 /** Published after a commit that queued tasks, so workers on every node look at once instead of at their next poll. */
 export const taskHintChannel = 'conductor:tasks'

@@ -140,3 +140,31 @@ export const conductorRevisionMigration: SqlMigration = {
       end $$`.execute(db)
   },
 }
+
+/**
+ * History as one row per transition (its entries a JSON array) instead of one row per entry: a step's transition
+ * records three or more entries, and every row written costs its insert and its index entry. Existing entries
+ * become one-entry transitions with their sequence numbers.
+ */
+export const conductorTransitionsMigration: SqlMigration = {
+  name: '0012_conductor_transitions',
+  async up(db, dialect) {
+    await db.schema
+      .createTable('cd_transitions')
+      .addColumn('execution_id', 'text', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('tenant_id', 'text', (c) => c.notNull())
+      .addColumn('entries', 'text', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('cd_transitions_pk', ['execution_id', 'seq'])
+      .execute()
+    const entry =
+      dialect === 'postgres'
+        ? sql`json_build_array(json_strip_nulls(json_build_object('type', type, 'stepId', step_id,
+            'data', data::json)))::text`
+        : sql`json_array(json_object('type', type, 'stepId', step_id, 'data', json(data)))`
+    await sql`insert into cd_transitions (execution_id, seq, tenant_id, entries, at)
+      select execution_id, seq, tenant_id, ${entry}, at from cd_history`.execute(db)
+    await db.schema.dropTable('cd_history').execute()
+  },
+}

@@ -35,13 +35,15 @@ export interface ExecutionsTable {
   rev: number
 }
 
-export interface HistoryTable {
+/**
+ * One row per transition: its history entries, a JSON array of `{type, stepId?, data?}`, numbered up to `seq` (the
+ * execution's `seq` after the transition), so the first is `seq - entries.length + 1`.
+ */
+export interface TransitionsTable {
   execution_id: string
   seq: number
   tenant_id: string
-  type: string
-  step_id: string | null
-  data: string | null
+  entries: string
   at: number
 }
 
@@ -72,7 +74,7 @@ export interface TasksTable {
 export interface ConductorTables {
   cd_workflows: WorkflowsTable
   cd_executions: ExecutionsTable
-  cd_history: HistoryTable
+  cd_transitions: TransitionsTable
   cd_tasks: TasksTable
 }
 

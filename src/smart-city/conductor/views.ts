@@ -1,7 +1,8 @@
 import { stepIndexOf } from './definitions/step-index.js'
 import type { WorkflowDefinition } from './definitions/types.js'
 import type { ExecutionState, StepError } from './engine/state.js'
-import type { ExecutionsTable, HistoryTable, TasksTable } from './tables.js'
+import type { HistoryEntry } from './engine/decide.js'
+import type { ExecutionsTable, TasksTable, TransitionsTable } from './tables.js'
 
 const iso = (ms: number | string | null) => (ms === null ? null : new Date(Number(ms)).toISOString())
 const parsed = (text: string | null): unknown => (text === null ? null : (JSON.parse(text) as unknown))
@@ -50,13 +51,29 @@ export function executionView(row: ExecutionsTable, definition: WorkflowDefiniti
   }
 }
 
-export function historyView(row: HistoryTable) {
+export interface NumberedEntry extends HistoryEntry {
+  seq: number
+  at: number
+}
+
+/** The entries of these transition rows after sequence number `after`, numbered, oldest first. */
+export function historyEntries(rows: readonly TransitionsTable[], after: number): NumberedEntry[] {
+  return rows.flatMap((row) => {
+    const entries = JSON.parse(row.entries) as HistoryEntry[]
+    const first = Number(row.seq) - entries.length + 1
+    return entries
+      .map((entry, i) => ({ ...entry, seq: first + i, at: Number(row.at) }))
+      .filter((entry) => entry.seq > after)
+  })
+}
+
+export function historyView(entry: NumberedEntry) {
   return {
-    seq: Number(row.seq),
-    type: row.type,
-    stepId: row.step_id,
-    data: parsed(row.data),
-    at: iso(row.at)!,
+    seq: entry.seq,
+    type: entry.type,
+    stepId: entry.stepId ?? null,
+    data: entry.data ?? null,
+    at: iso(entry.at)!,
   }
 }
 

@@ -1,7 +1,7 @@
 import { type RawBuilder, sql } from 'kysely'
 import type { SqlDialect } from '../../../ports/sql-database.js'
 import { type ColumnList, insertRowList, rowListCte } from '../../../ports/sql-row-lists.js'
-import type { ConductorDb, ExecutionsTable, HistoryTable, TasksTable } from '../tables.js'
+import type { ConductorDb, ExecutionsTable, TasksTable, TransitionsTable } from '../tables.js'
 import type { ExecutionUpdate, WritePlan } from './write-plan.js'
 
 /**
@@ -37,12 +37,13 @@ export function createPlanStatements(dialect: SqlDialect) {
       returning cd_executions.wake_at`
   }
 
-  /** The plans' history rows and new tasks as INSERTs (built by hand: the query builder's checks cost more here). */
+  /** The plans' transition rows and new tasks as INSERTs (built by hand: the query builder's checks cost more here). */
   function historyAndTasks(plans: readonly WritePlan[]) {
-    const history = plans.flatMap((plan) => plan.history)
+    const history = plans.flatMap((plan) => (plan.transition ? [plan.transition] : []))
     const tasks = plans.flatMap((plan) => plan.tasks)
     return {
-      history: history.length > 0 ? insertRowList(dialect, 'cd_history', historyColumns, history) : undefined,
+      history:
+        history.length > 0 ? insertRowList(dialect, 'cd_transitions', transitionColumns, history) : undefined,
       tasks: tasks.length > 0 ? insertRowList(dialect, 'cd_tasks', taskColumns, tasks) : undefined,
     }
   }
@@ -94,13 +95,11 @@ export function createPlanStatements(dialect: SqlDialect) {
   }
 }
 
-const historyColumns: ColumnList<HistoryTable> = [
+const transitionColumns: ColumnList<TransitionsTable> = [
   ['execution_id', 'text'],
   ['seq', 'integer'],
   ['tenant_id', 'text'],
-  ['type', 'text'],
-  ['step_id', 'text'],
-  ['data', 'text'],
+  ['entries', 'text'],
   ['at', 'bigint'],
 ]
 

@@ -1,18 +1,19 @@
-import type { ExecutionsTable, HistoryTable, TasksTable } from '../tables.js'
+import type { ExecutionsTable, TasksTable, TransitionsTable } from '../tables.js'
 import type { DecisionResult, Effect, ExecutionSnapshot } from './decide.js'
 import type { CachedExecution } from './execution-cache.js'
 import { type ExecutionState, type ExecutionStatus, isTerminal } from './state.js'
 import type { UnitEffects } from './unit-effects.js'
 
 /**
- * What one decision writes — its history rows, its new tasks, the execution's new columns — and the execution as
+ * What one decision writes — its transition's history, its new tasks, the execution's new columns — and the execution as
  * it will then be (for the execution cache). Planning writes nothing; the statements that write plans are in
  * plan-statements.ts.
  */
 export interface WritePlan {
   row: ExecutionsTable
   result: DecisionResult
-  history: HistoryTable[]
+  /** The transition's history row; undefined when it recorded nothing. */
+  transition: TransitionsTable | undefined
   tasks: TasksTable[]
   update: ExecutionUpdate
   /**
@@ -57,15 +58,17 @@ export function planWrites(
 ): WritePlan {
   const { execution } = result
   const seq = Number(row.seq)
-  const history = result.history.map((entry, index) => ({
-    execution_id: row.id,
-    seq: seq + index + 1,
-    tenant_id: row.tenant_id,
-    type: entry.type,
-    step_id: entry.stepId ?? null,
-    data: entry.data === undefined ? null : JSON.stringify(entry.data),
-    at: unit.now,
-  }))
+  const recorded = result.history.length
+  const transition =
+    recorded === 0
+      ? undefined
+      : {
+          execution_id: row.id,
+          seq: seq + recorded,
+          tenant_id: row.tenant_id,
+          entries: JSON.stringify(result.history),
+          at: unit.now,
+        }
   const tasks = newTasks(unit, row, result)
   const terminal = isTerminal(execution.status)
   const update: ExecutionUpdate = {
@@ -75,12 +78,12 @@ export function planWrites(
     error: execution.error === undefined ? null : JSON.stringify(execution.error),
     deadline_at: execution.deadlineAt ?? null,
     wake_at: earliest(result.wakeAt, leasesEnd(execution.state)) ?? null,
-    seq: seq + result.history.length,
+    seq: seq + recorded,
     updated_at: unit.now,
     ended_at: terminal ? (row.ended_at ?? unit.now) : null,
   }
   const next = { row: { ...row, ...update, rev: Number(row.rev) + 1 }, state: execution.state }
-  return { row, result, history, tasks, update, keepDueWake: options.keepDueWake, next }
+  return { row, result, transition, tasks, update, keepDueWake: options.keepDueWake, next }
 }
 
 /**

@@ -10,6 +10,7 @@ import type { FastRunner, UnitRunner } from '../engine/units.js'
 import { conductorErrors } from '../errors.js'
 import type { ConductorDeps } from '../module.js'
 import type { ConductorTables, ExecutionsTable } from '../tables.js'
+import { historyEntries } from '../views.js'
 
 /**
  * Starting executions and operating on them. A start with an idempotency key starts at most one execution per key
@@ -165,16 +166,18 @@ export function createExecutions(
     async history(principal: Principal, id: string, page: { after?: number; limit?: number }) {
       await load(principal.tenantId, id)
       const limit = Math.min(Math.max(1, page.limit ?? 200), 1000)
+      const after = page.after ?? 0
+      // Each row holds one transition's entries, at least one: `limit` rows hold at least `limit` entries.
       const rows = await db
-        .selectFrom('cd_history')
+        .selectFrom('cd_transitions')
         .selectAll()
         .where('execution_id', '=', id)
         .where('tenant_id', '=', principal.tenantId)
-        .where('seq', '>', page.after ?? 0)
+        .where('seq', '>', after)
         .orderBy('seq')
         .limit(limit)
         .execute()
-      return rows
+      return historyEntries(rows, after).slice(0, limit)
     },
   }
 }
