@@ -154,7 +154,8 @@ export function createTaskQueue(
     const task = await inUnit(async (unit) => {
       if (!('error' in outcome)) return completeOpen(unit, id, outcome.output, options.tenantId)
       const current = await lockTask(unit, id, options.tenantId).catch((error: unknown) => {
-        if (options.task?.rowless && options.task.execution_id !== null) return undefined
+        const missing = (error as { code?: unknown }).code === 'TASK_NOT_FOUND'
+        if (missing && options.task?.rowless && options.task.execution_id !== null) return undefined
         throw error
       })
       if (current === undefined) return failRowless(unit, options.task!, outcome)
