@@ -45,6 +45,11 @@ describeOnProfiles('Conductor in-process task leases', (profile) => {
     const execution = await h.start(await oneStep())
     const taskId = step(await running(execution.id), 'work')!.taskId!
     expect((await h.call('GET', `/api/v1/tasks/${taskId}`)).statusCode).toBe(404)
+    // The lease is the execution's wake-up: at least a lease away, on a multiple of a sixth of it.
+    const { wakeAt } = (await h.get(execution.id)) as unknown as { wakeAt: string }
+    expect(Date.parse(wakeAt)).toBeGreaterThanOrEqual(h.clock.now() + leaseMs)
+    expect(Date.parse(wakeAt)).toBeLessThan(h.clock.now() + leaseMs + leaseMs / 6)
+    expect(Date.parse(wakeAt) % (leaseMs / 6)).toBe(0)
     gates.at(-1)!.open()
     const done = await h.waitFor(execution.id, terminal)
     expect(done).toMatchObject({ status: 'completed', output: { by: 'first node', delivery: 1 } })

@@ -56,7 +56,15 @@ export function createLocalWorkers(deps: ConductorDeps, queue: TaskQueue, worker
     completionBatch,
   )
 
-  const lease = () => ({ workerId, types: new Set(handlers.keys()), untilMs: deps.clock.now() + leaseMs })
+  // A lease given at creation ends on a multiple of a sixth of the lease, rounded up: consecutive steps of an
+  // execution then mostly write the same lease end into its wake-up (`StepState.lease`), and PostgreSQL updates the
+  // row in place (a HOT update, no new index entries) instead of indexing its new wake-up every step.
+  const leaseGranuleMs = Math.max(1, Math.floor(leaseMs / 6))
+  const lease = () => ({
+    workerId,
+    types: new Set(handlers.keys()),
+    untilMs: Math.ceil((deps.clock.now() + leaseMs) / leaseGranuleMs) * leaseGranuleMs,
+  })
 
   function schedulePoll(): void {
     timer?.cancel()
