@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../../../kernel/clock.js'
 import { isPlatformError } from '../../../kernel/errors.js'
-import type { IdGenerator } from '../../../kernel/ids.js'
+import { createTimeOrderedIdGenerator, type IdGenerator } from '../../../kernel/ids.js'
 import type { Logger } from '../../../kernel/logger.js'
 import type { PageRequest } from '../../../kernel/pagination.js'
 import type { FileStore } from '../../../ports/file-store.js'
@@ -110,6 +110,9 @@ function toRecord(row: Row): FileRecord {
 export function createFileLibrary(deps: FileLibraryDeps): FileLibrary {
   const db = deps.database.db as Kysely<FileTables>
   const { maxUploadBytes } = deps.settings
+  // Files are listed newest first by (created_at, id): ids that sort by creation keep files stored in the same
+  // millisecond in the order they came.
+  const fileIds = createTimeOrderedIdGenerator(() => deps.clock.now())
 
   async function find(tenantId: string, id: string): Promise<Row> {
     const row = await db
@@ -147,7 +150,7 @@ export function createFileLibrary(deps: FileLibraryDeps): FileLibrary {
         throw fileErrors.FILE_PART_UNEXPECTED({ part: part.field, reason: 'only one is accepted' })
       }
       const declared = declaredTypeOf(part, role)
-      const id = deps.ids.next('fil')
+      const id = fileIds.next('fil')
       const key = storageKeyOf(tenantId, id)
       const body = Readable.from(
         inspected(part.body, declared, part.field, role === 'data' ? progress : undefined),
