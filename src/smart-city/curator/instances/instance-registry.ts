@@ -1,5 +1,5 @@
 import type { Clock } from '../../../kernel/clock.js'
-import type { IdGenerator } from '../../../kernel/ids.js'
+import { createTimeOrderedIdGenerator } from '../../../kernel/ids.js'
 import type { SqlDatabase } from '../../../ports/sql-database.js'
 import { loadBalancingErrors } from '../../traffic-cop/load-balancing/errors.js'
 import type { ExternalService, InstanceInput, ServiceInstance, StrategyName } from './instance.js'
@@ -24,7 +24,6 @@ export interface InstanceRegistry {
 export interface InstanceRegistryDeps {
   database: SqlDatabase
   clock: Clock
-  ids: IdGenerator
   ttlSeconds: number
 }
 
@@ -50,6 +49,9 @@ interface ServiceRow {
 const defaultStrategy: StrategyName = 'round-robin'
 
 export function createSqlInstanceRegistry(deps: InstanceRegistryDeps): InstanceRegistry {
+  // Instances are listed (and balanced round-robin) in registration order, (registered_at, id): ids that sort by
+  // creation keep instances registered in the same millisecond in the order they came.
+  const instanceIds = createTimeOrderedIdGenerator(() => deps.clock.now())
   const { db } = deps.database
   const ttlMs = deps.ttlSeconds * 1000
 
@@ -103,7 +105,7 @@ export function createSqlInstanceRegistry(deps: InstanceRegistryDeps): InstanceR
       await ensureService(tenantId, service)
       const now = deps.clock.now()
       const row: InstanceRow = {
-        id: deps.ids.next('ins'),
+        id: instanceIds.next('ins'),
         tenant_id: tenantId,
         service,
         url: input.url,

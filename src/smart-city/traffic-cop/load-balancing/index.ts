@@ -22,7 +22,6 @@ export function createLoadBalancingModule(deps: TrafficCopDeps): {
   const registry = createSqlInstanceRegistry({
     database: deps.database,
     clock: deps.clock,
-    ids: deps.ids,
     ttlSeconds: settings.instanceTtlSeconds,
   })
   const balancer = createBalancer({
