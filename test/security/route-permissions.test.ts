@@ -285,6 +285,10 @@ const requests: Record<string, (f: Fixture) => Call> = {
 /** Routes that need only authentication; used for the anonymous sweep. */
 const authenticatedRequests: Record<string, () => Call> = {
   'POST /api/v1/auth/logout': () => ({ url: '/api/v1/auth/logout' }),
+  'POST /api/v1/auth/password': () => ({
+    url: '/api/v1/auth/password',
+    payload: { currentPassword: 'not checked before authentication', newPassword: 'a fresh passphrase here' },
+  }),
   'GET /api/v1/auth/me': () => ({ url: '/api/v1/auth/me' }),
   'GET /api/v1/auth/principal': () => ({ url: '/api/v1/auth/principal' }),
   'POST /api/v1/permissions/check': () => ({

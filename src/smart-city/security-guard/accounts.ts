@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import type { Principal } from '../../kernel/principal.js'
 import type { RequestMeta } from './audit-log.js'
 import type { SecurityContext } from './context.js'
 import { securityErrors } from './errors.js'
@@ -7,6 +8,7 @@ import { sessionsStore } from './store/sessions-store.js'
 import type { SecurityDb } from './store/tables.js'
 import { tenantsStore } from './store/tenants-store.js'
 import { type UserRecord, emailKeyOf, usersStore } from './store/users-store.js'
+import { afterAuthChange } from './user-access.js'
 import { type TenantView, type UserView, tenantView, userView } from './views.js'
 
 /**
@@ -259,6 +261,66 @@ export function createAccounts(ctx: SecurityContext) {
       }
       if (outcome.kind !== 'ok') throw securityErrors.INVALID_REFRESH_TOKEN()
       return outcome.pair
+    },
+
+    /**
+     * A signed-in user changes their own password. The current one must match: a wrong one counts against the
+     * account as a failed login does, and a locked account answers the same way. The new one must pass the policy
+     * and differ. Then every login session of the user ends, this one too, and their access tokens stop working on
+     * every node at once: they log in again with the new password.
+     */
+    async changePassword(
+      principal: Principal,
+      input: { currentPassword: string; newPassword: string },
+      meta: RequestMeta,
+    ): Promise<void> {
+      if (principal.kind !== 'user') throw securityErrors.PASSWORD_CHANGE_NEEDS_USER()
+      const user = await usersStore.get(ctx.db, principal.tenantId, principal.userId)
+      if (user?.status !== 'active') throw securityErrors.INVALID_TOKEN()
+      checkPasswordPolicy(input.newPassword, { email: user.email, name: user.name })
+      const accountKey = emailKeyOf(user.email)
+      const ip = meta.ip ?? 'unknown'
+      const reservation = await ctx.limiter.reserve(accountKey, ip)
+      const target = { type: 'user', id: user.id }
+      const actor = { type: 'user' as const, id: user.id }
+      if (!reservation.allowed || !(await ctx.hasher.verify(input.currentPassword, user.passwordHash))) {
+        const details = reservation.allowed
+          ? { attempt: reservation.attempt }
+          : { lockedBy: reservation.lockedBy, until: reservation.retryAt }
+        await ctx.audit.record(
+          ctx.db,
+          {
+            tenantId: user.tenantId,
+            action: 'auth.password_change',
+            outcome: 'denied',
+            actor,
+            target,
+            details,
+          },
+          meta,
+        )
+        throw securityErrors.CURRENT_PASSWORD_INCORRECT()
+      }
+      await ctx.limiter.succeeded(accountKey, ip)
+      if (input.newPassword === input.currentPassword) {
+        throw securityErrors.WEAK_PASSWORD({ reason: 'it is the current password' })
+      }
+      const passwordHash = await ctx.hasher.hash(input.newPassword)
+      await ctx.transaction(async (db) => {
+        const now = ctx.clock.now()
+        await usersStore.update(db, user.tenantId, user.id, {
+          ...user,
+          passwordHash,
+          authVersion: user.authVersion + 1,
+          updatedAt: now,
+        })
+        await ctx.audit.record(
+          db,
+          { tenantId: user.tenantId, action: 'auth.password_change', outcome: 'success', actor, target },
+          meta,
+        )
+      })
+      await afterAuthChange(ctx, user, 'active', true)
     },
 
     async logout(

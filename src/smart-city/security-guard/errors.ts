@@ -40,6 +40,17 @@ export const securityErrors = defineErrors('security-guard', {
     description:
       'Passwords need 8 to 1024 characters and must not be a commonly used password (details.reason).',
   },
+  CURRENT_PASSWORD_INCORRECT: {
+    kind: 'forbidden',
+    message: 'The current password is wrong.',
+    description:
+      'Changing a password needs the current one. Failures count as failed logins of the account, and a locked account answers the same way.',
+  },
+  PASSWORD_CHANGE_NEEDS_USER: {
+    kind: 'forbidden',
+    message: 'Only a user signed in with a password can change it.',
+    description: "An API key cannot change its owner's password; log in as the user.",
+  },
   EMAIL_TAKEN: {
     kind: 'conflict',
     message: 'A user with this email already exists in this tenant.',

@@ -8,9 +8,9 @@ import { covers, permissionsOf } from './permissions.js'
 import { ensureRolesExist } from './role-admin.js'
 import { apiKeysStore } from './store/api-keys-store.js'
 import { rolesStore } from './store/roles-store.js'
-import { sessionsStore } from './store/sessions-store.js'
 import type { SecurityDb } from './store/tables.js'
 import { type UserRecord, emailKeyOf, usersStore } from './store/users-store.js'
+import { afterAuthChange } from './user-access.js'
 import { type UserView, userView } from './views.js'
 
 /**
@@ -113,23 +113,6 @@ export function createUserAdmin(ctx: SecurityContext) {
     }
   }
 
-  async function afterAuthChange(
-    user: UserRecord,
-    status: 'active' | 'disabled' | 'deleted',
-    revokeSessions: boolean,
-  ) {
-    await ctx.authState.userChanged(user.id, { status, authVersion: user.authVersion + 1 })
-    await ctx.announceRevocation({ userId: user.id })
-    if (!revokeSessions) return
-    const revoked = await sessionsStore.revokeUserSessions(
-      ctx.db,
-      { tenantId: user.tenantId, userId: user.id },
-      ctx.clock.now(),
-      status,
-    )
-    for (const sessionId of revoked) await ctx.authState.sessionRevoked(sessionId)
-  }
-
   return {
     async create(principal: Principal, input: CreateUserInput, meta: RequestMeta): Promise<UserView> {
       const roles = [...new Set(input.roles ?? ['member'])]
@@ -230,7 +213,12 @@ export function createUserAdmin(ctx: SecurityContext) {
         return { before: current, after: next }
       })
       if (after.authVersion !== before.authVersion) {
-        await afterAuthChange(before, after.status, after.status === 'disabled' || passwordHash !== undefined)
+        await afterAuthChange(
+          ctx,
+          before,
+          after.status,
+          after.status === 'disabled' || passwordHash !== undefined,
+        )
       }
       return userView(after)
     },
@@ -255,7 +243,7 @@ export function createUserAdmin(ctx: SecurityContext) {
         )
         return current
       })
-      await afterAuthChange(user, 'deleted', true)
+      await afterAuthChange(ctx, user, 'deleted', true)
     },
   }
 }

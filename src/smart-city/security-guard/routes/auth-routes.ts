@@ -100,6 +100,22 @@ export function authRoutes(guard: SecurityGuard): FastifyPluginAsyncTypebox {
         return reply.code(204).send(null)
       },
     )
+    app.post(
+      '/api/v1/auth/password',
+      {
+        config: { security: { authenticated: true } },
+        schema: {
+          tags,
+          summary: 'Change your own password; every login session of yours ends, this one too',
+          body: Type.Object({ currentPassword: Password, newPassword: Password }, strict),
+          response: { 204: Type.Null(), 400: ErrorResponse, 403: ErrorResponse },
+        },
+      },
+      async (request, reply) => {
+        await guard.accounts.changePassword(principalOf(request), request.body, metaOf(request))
+        return reply.code(204).send(null)
+      },
+    )
     app.get(
       '/api/v1/auth/me',
       {
