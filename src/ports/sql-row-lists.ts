@@ -12,7 +12,23 @@ export type ColumnType = 'text' | 'bigint' | 'integer'
 export type ColumnList<Row> = readonly (readonly [keyof Row & string, ColumnType])[]
 
 function arrays<Row>(columns: ColumnList<Row>, rows: readonly Row[]) {
-  return sql.join(columns.map(([name, type]) => sql`${rows.map((row) => row[name])}::${sql.raw(type)}[]`))
+  return sql.join(
+    columns.map(([name, type]) => sql`${postgresArray(rows.map((row) => row[name]))}::${sql.raw(type)}[]`),
+  )
+}
+
+/**
+ * The array parameter as PostgreSQL's array literal, made by one `JSON.stringify` when that is exact: a JSON string
+ * whose only escapes are `\"` and `\\` is a double-quoted array element, and JSON's `null` is the literal's NULL.
+ * pg would build the same literal element by element with two regular expressions each, which cost more than all
+ * the rest of sending a row list. Anything else (control characters, other types) is left to pg.
+ */
+function postgresArray(values: unknown[]): unknown {
+  for (const value of values) {
+    if (value != null && typeof value !== 'string' && !Number.isSafeInteger(value)) return values
+  }
+  const json = JSON.stringify(values)
+  return /\\[^"\\]/.test(json) ? values : `{${json.slice(1, -1)}}`
 }
 
 function fromJson<Row>(columns: ColumnList<Row>, rows: readonly Row[]) {

@@ -353,6 +353,53 @@ export function describeSqlDatabaseContract(options: SqlDatabaseContractOptions)
       ])
     })
 
+    test('row lists carry any text exactly: quotes, backslashes, control characters, braces, NULL, non-ASCII', async ({
+      database,
+    }) => {
+      await database.migrate([conventionsTable])
+      type Row = { id: string; at: number; active: number; doc: string; note: string | null }
+      const columns: ColumnList<Row> = [
+        ['id', 'text'],
+        ['at', 'bigint'],
+        ['active', 'integer'],
+        ['doc', 'text'],
+        ['note', 'text'],
+      ]
+      const texts = [
+        '',
+        'NULL',
+        'null',
+        '{a,b}',
+        '"',
+        '\\',
+        '\\"',
+        '\\n is not a newline',
+        'line\nbreak\ttab\r\u0000'.replace('\u0000', '\u0001'),
+        '\\\nafter an escaped backslash',
+        ' spaced ',
+        'Zürich — 東京 — 🚀',
+        JSON.stringify({ q: '"x"', path: 'C:\\dir', list: [1, 'a,b', null] }),
+      ]
+      // Each row alone, and all rows in one list: the clean texts and the escaped ones go both ways.
+      const rows: Row[] = texts.map((doc, i) => ({
+        id: `r${String(i).padStart(2, '0')}`,
+        at: i,
+        active: 1,
+        doc,
+        note: i % 2 ? null : doc,
+      }))
+      await database.runPrepared(
+        insertRowList(database.dialect, 'conventions', columns, rows.slice(0, 1)).compile(database.db),
+      )
+      await database.runPrepared(
+        insertRowList(database.dialect, 'conventions', columns, rows.slice(1)).compile(database.db),
+      )
+      const { rows: read } = await database.runPrepared(
+        sql`select id, doc, note from conventions order by id`.compile(database.db),
+      )
+      expect(read).toEqual(rows.map(({ id, doc, note }) => ({ id, doc, note })))
+    })
+
     test('ping answers', async ({ database }) => {
       await expect(database.ping()).resolves.toBeUndefined()
     })

@@ -82,6 +82,29 @@ describe.skipIf(!realPostgresUrl)('postgres', () => {
       await schema.drop()
     }
   })
+
+  it('plans a runPrepared statement once, generically, in the schema named by the URL', async () => {
+    const schema = freshPostgresSchema(realPostgresUrl!)
+    // One connection, so every run below meets the same session's prepared statements.
+    const database = await createPostgresDatabase({ url: schema.url, poolSize: 1 })
+    try {
+      const hot = (n: number) =>
+        sql`select ${n}::int + 1 as next, current_schema() as schema /* hot-plan-check */`.compile(database.db)
+      for (let n = 0; n < 8; n++) await database.runPrepared(hot(n))
+      const { rows } = await database.runPrepared(
+        sql`select generic_plans, custom_plans from pg_prepared_statements
+          where statement like ${'%hot-plan-check%'} and statement not like ${'%pg_prepared_statements%'}`.compile(
+          database.db,
+        ),
+      )
+      expect(rows).toEqual([{ generic_plans: 8, custom_plans: 0 }])
+      const last = await database.runPrepared(hot(41))
+      expect(last.rows).toEqual([{ next: 42, schema: new URL(schema.url).searchParams.get('schema') }])
+    } finally {
+      await database.close()
+      await schema.drop()
+    }
+  })
 })
 
 describe('postgres adapter without a server', () => {

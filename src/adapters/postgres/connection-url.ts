@@ -16,7 +16,12 @@ export function parsePostgresUrl(raw: string): { connectionString: string; schem
     throw new Error(`The schema parameter must match ${String(schemaPattern)}, got ${JSON.stringify(schema)}`)
   }
   url.searchParams.delete('schema')
-  const options = [url.searchParams.get('options'), `-c search_path=${schema}`].filter(Boolean).join(' ')
-  url.searchParams.set('options', options)
-  return { connectionString: url.toString(), schema }
+  return { connectionString: withStartupOption(url.toString(), `-c search_path=${schema}`), schema }
+}
+
+/** The URL with `option` (such as `-c name=value`) added to the connections' startup `options`. */
+export function withStartupOption(connectionString: string, option: string): string {
+  const url = new URL(connectionString)
+  url.searchParams.set('options', [url.searchParams.get('options'), option].filter(Boolean).join(' '))
+  return url.toString()
 }

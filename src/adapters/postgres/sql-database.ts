@@ -5,11 +5,12 @@ import { storageErrors } from '../../ports/errors.js'
 import type { AnyDatabase, SqlDatabase, SqlErrorClass } from '../../ports/sql-database.js'
 import { classifyByCode } from '../sql/error-class.js'
 import { runMigrations } from '../sql/migrator.js'
-import { parsePostgresUrl } from './connection-url.js'
+import { parsePostgresUrl, withStartupOption } from './connection-url.js'
 
 const int8Oid = 20
 const connectTimeoutMs = 10_000
 const maxPreparedStatements = 200
+const hotPoolSize = 4
 
 // Scoped to this pool's clients, so other users of `pg` in the process keep their parsers.
 const types: pg.CustomTypesConfig = { getTypeParser: typeParserOf }
@@ -31,8 +32,19 @@ export async function createPostgresDatabase(options: {
     connectionTimeoutMillis: connectTimeoutMs,
     types,
   })
+  // Hot statements (`runPrepared`) have texts that do not change with their values, row lists included, so one
+  // generic plan serves them all; left to choose, PostgreSQL kept planning such statements afresh on every run
+  // (custom plans), which cost it more than executing them. Their own connections keep that setting away from the
+  // other statements, and keep hot writes from queueing behind slow queries for a connection.
+  const hotPool = new pg.Pool({
+    connectionString: withStartupOption(connectionString, '-c plan_cache_mode=force_generic_plan'),
+    max: Math.min(hotPoolSize, options.poolSize ?? hotPoolSize),
+    connectionTimeoutMillis: connectTimeoutMs,
+    types,
+  })
   // An idle client losing its server must not crash the process; the next query reports the failure.
   pool.on('error', () => undefined)
+  hotPool.on('error', () => undefined)
   const db = new Kysely<AnyDatabase>({ dialect: new PostgresDialect({ pool }) })
   if (schema !== undefined) await createSchema(db, schema)
   let closing: Promise<void> | undefined
@@ -54,7 +66,7 @@ export async function createPostgresDatabase(options: {
     db,
     transaction: (fn) => db.transaction().execute(fn),
     async runPrepared(query) {
-      const { rows } = await pool.query({
+      const { rows } = await hotPool.query({
         name: nameOf(query.sql),
         text: query.sql,
         values: [...query.parameters],
@@ -73,7 +85,7 @@ export async function createPostgresDatabase(options: {
       }
     },
     close() {
-      closing ??= db.destroy()
+      closing ??= Promise.all([db.destroy(), hotPool.end()]).then(() => undefined)
       return closing
     },
   }
