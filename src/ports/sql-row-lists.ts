@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely'
+import { type CompiledQuery, type RawBuilder, sql } from 'kysely'
 import type { SqlDialect } from './sql-database.js'
 
 /**
@@ -11,9 +11,71 @@ import type { SqlDialect } from './sql-database.js'
 export type ColumnType = 'text' | 'bigint' | 'integer'
 export type ColumnList<Row> = readonly (readonly [keyof Row & string, ColumnType])[]
 
-function arrays<Row>(columns: ColumnList<Row>, rows: readonly Row[]) {
+/**
+ * Rows given when a statement template runs rather than when it is built: a statement built over sources (and
+ * `valueSlot`s) is compiled once (`fillTemplate`) and then only filled with each run's values, so a hot statement
+ * costs neither building nor compiling per run. A source's rows are read once per fill.
+ */
+export class RowSource<Input, Row> {
+  constructor(readonly read: (input: Input) => readonly Row[]) {}
+}
+
+export type Rows<Row> = readonly Row[] | RowSource<never, Row>
+
+type Memo = Map<RowSource<never, unknown>, readonly unknown[]>
+
+/** `rows` each turned into a row by `rowOf`: now for rows, at each fill for a source. */
+export function mapRows<Item, Row>(rows: Rows<Item>, rowOf: (item: Item) => Row): Rows<Row> {
+  return rows instanceof RowSource
+    ? new RowSource<never, Row>((input) => rows.read(input).map(rowOf))
+    : rows.map(rowOf)
+}
+
+/** `rows` each turned into any number of rows by `rowsOf`: now for rows, at each fill for a source. */
+export function flatMapRows<Item, Row>(rows: Rows<Item>, rowsOf: (item: Item) => readonly Row[]): Rows<Row> {
+  return rows instanceof RowSource
+    ? new RowSource<never, Row>((input) => rows.read(input).flatMap(rowsOf))
+    : rows.flatMap(rowsOf)
+}
+
+/** A parameter of a template, read from the input it is filled with. */
+class Slot {
+  constructor(readonly read: (input: never, memo: Memo) => unknown) {}
+}
+
+/** A parameter whose value is read from the template's input when it is filled. */
+export function valueSlot<Input>(read: (input: Input) => unknown): RawBuilder<unknown> {
+  return sql`${new Slot(read)}`
+}
+
+/** The rows' values through `format`: now for rows, at each fill for a source. */
+function deferred<Row>(rows: Rows<Row>, format: (rows: readonly Row[]) => unknown): unknown {
+  if (!(rows instanceof RowSource)) return format(rows)
+  return new Slot((input, memo) => {
+    let read = memo.get(rows) as readonly Row[] | undefined
+    if (read === undefined) memo.set(rows, (read = rows.read(input)))
+    return format(read)
+  })
+}
+
+/** The compiled template's text, and its parameters with each slot read from `input`. */
+export function fillTemplate<Input>(
+  template: CompiledQuery,
+  input: Input,
+): { sql: string; parameters: readonly unknown[] } {
+  const memo: Memo = new Map()
+  return {
+    sql: template.sql,
+    parameters: template.parameters.map((p) => (p instanceof Slot ? p.read(input as never, memo) : p)),
+  }
+}
+
+function arrays<Row>(columns: ColumnList<Row>, rows: Rows<Row>) {
   return sql.join(
-    columns.map(([name, type]) => sql`${postgresArray(rows.map((row) => row[name]))}::${sql.raw(type)}[]`),
+    columns.map(
+      ([name, type]) =>
+        sql`${deferred(rows, (list) => postgresArray(list.map((row) => row[name])))}::${sql.raw(type)}[]`,
+    ),
   )
 }
 
@@ -31,8 +93,10 @@ function postgresArray(values: unknown[]): unknown {
   return /\\[^"\\]/.test(json) ? values : `{${json.slice(1, -1)}}`
 }
 
-function fromJson<Row>(columns: ColumnList<Row>, rows: readonly Row[]) {
-  const json = JSON.stringify(rows.map((row) => columns.map(([name]) => row[name] ?? null)))
+function fromJson<Row>(columns: ColumnList<Row>, rows: Rows<Row>) {
+  const json = deferred(rows, (list) =>
+    JSON.stringify(list.map((row) => columns.map(([name]) => row[name] ?? null))),
+  )
   return sql`select ${sql.join(columns.map((_, i) => sql`value ->> ${sql.lit(i)}`))} from json_each(${json})`
 }
 
@@ -41,7 +105,7 @@ export function rowListCte<Row>(
   dialect: SqlDialect,
   name: string,
   columns: ColumnList<Row>,
-  rows: readonly Row[],
+  rows: Rows<Row>,
 ): RawBuilder<unknown> {
   const names = sql.join(columns.map(([column]) => sql.id(column)))
   return dialect === 'postgres'
@@ -54,7 +118,7 @@ export function insertRowList<Row>(
   dialect: SqlDialect,
   table: string,
   columns: ColumnList<Row>,
-  rows: readonly Row[],
+  rows: Rows<Row>,
 ): RawBuilder<unknown> {
   const names = sql.join(columns.map(([column]) => sql.id(column)))
   return dialect === 'postgres'

@@ -1,7 +1,13 @@
 import { type Kysely, sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AnyDatabase, SqlDatabase, SqlDialect, SqlMigration } from '../../src/ports/sql-database.js'
-import { type ColumnList, insertRowList } from '../../src/ports/sql-row-lists.js'
+import {
+  type ColumnList,
+  fillTemplate,
+  insertRowList,
+  RowSource,
+  valueSlot,
+} from '../../src/ports/sql-row-lists.js'
 
 export interface SqlDatabaseFixture {
   database: SqlDatabase
@@ -398,6 +404,51 @@ export function describeSqlDatabaseContract(options: SqlDatabaseContractOptions)
         sql`select id, doc, note from conventions order by id`.compile(database.db),
       )
       expect(read).toEqual(rows.map(({ id, doc, note }) => ({ id, doc, note })))
+    })
+
+    test('a statement template over row sources is compiled once and filled with each run’s rows and values', async ({
+      database,
+    }) => {
+      await database.migrate([conventionsTable])
+      type Row = { id: string; at: number; active: number; doc: string; note: string | null }
+      type Run = { rows: Row[]; note: string }
+      const columns: ColumnList<Row> = [
+        ['id', 'text'],
+        ['at', 'bigint'],
+        ['active', 'integer'],
+        ['doc', 'text'],
+        ['note', 'text'],
+      ]
+      let reads = 0
+      const source = new RowSource((run: Run) => {
+        reads++
+        return run.rows.map((row) => ({ ...row, note: run.note }))
+      })
+      const template = sql`${insertRowList(database.dialect, 'conventions', columns, source)}
+        returning id, ${valueSlot((run: Run) => run.note)} as told`.compile(database.db)
+      const run = (input: Run) => database.runPrepared(fillTemplate(template, input))
+      const first = await run({ rows: [{ id: 'a', at: 1, active: 1, doc: '{}', note: null }], note: 'one' })
+      const second = await run({
+        rows: [
+          { id: 'b', at: 2, active: 0, doc: '"\\n"', note: null },
+          { id: 'c', at: 3, active: 1, doc: '[]', note: null },
+        ],
+        note: 'two',
+      })
+      // Every column of a run reads its source's rows once.
+      expect(reads).toBe(2)
+      expect(first.rows).toEqual([{ id: 'a', told: 'one' }])
+      expect(second.rows).toEqual([
+        { id: 'b', told: 'two' },
+        { id: 'c', told: 'two' },
+      ])
+      const { rows } = await sql<{ id: string; doc: string; note: string }>`
+        select id, doc, note from conventions order by id`.execute(database.db)
+      expect(rows).toEqual([
+        { id: 'a', doc: '{}', note: 'one' },
+        { id: 'b', doc: '"\\n"', note: 'two' },
+        { id: 'c', doc: '[]', note: 'two' },
+      ])
     })
 
     test('ping answers', async ({ database }) => {

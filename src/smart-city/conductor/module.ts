@@ -4,6 +4,7 @@ import type { Logger } from '../../kernel/logger.js'
 import type { PubSub } from '../../ports/pub-sub.js'
 import type { RawBuilder, Transaction } from 'kysely'
 import type { AnyDatabase, SqlDatabase } from '../../ports/sql-database.js'
+import type { Rows } from '../../ports/sql-row-lists.js'
 
 export interface ConductorSettings {
   /** How often each node looks for due timers (waits, retries, timeouts) and expired leases. */
@@ -23,10 +24,10 @@ export interface ExecutionEventOutbox {
   /**
    * The insert that writes these events to the outbox, for a caller that makes it part of its own atomic write (a
    * data-modifying CTE on PostgreSQL, a statement of its transaction on SQLite): the events exist iff that write
-   * commits.
+   * commits. The events may be a source read when a statement template is filled (see sql-row-lists.ts).
    */
   outboxInsert(
-    events: readonly { tenantId: string; type: string; payload: unknown; source: string }[],
+    events: Rows<{ tenantId: string; type: string; payload: unknown; source: string }>,
   ): RawBuilder<unknown>
   wake(): Promise<void>
 }

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely'
 import { createTimeOrderedIdGenerator } from '../../kernel/ids.js'
 import type { AnyDatabase } from '../../ports/sql-database.js'
-import { type ColumnList, insertRowList } from '../../ports/sql-row-lists.js'
+import { type ColumnList, insertRowList, mapRows, type Rows } from '../../ports/sql-row-lists.js'
 import type { PostOfficeDeps } from './deps.js'
 import { serializePayload } from './mailboxes.js'
 import type { PostOfficeTables } from './tables.js'
@@ -77,8 +77,8 @@ export function createEventPublisher(deps: PostOfficeDeps) {
      * atomic write (a data-modifying CTE on PostgreSQL, a statement of its transaction on SQLite). Call `wake()`
      * after that write commits.
      */
-    outboxInsert(inputs: readonly PublishInput[]) {
-      return insertRowList(deps.database.dialect, 'po_events', outboxColumns, inputs.map(rowOf))
+    outboxInsert(inputs: Rows<PublishInput>) {
+      return insertRowList(deps.database.dialect, 'po_events', outboxColumns, mapRows(inputs, rowOf))
     },
     /** Publishes in a transaction of its own and wakes the dispatchers. */
     async publish(input: PublishInput): Promise<{ id: string }> {

@@ -11,6 +11,7 @@ import { createSubscriptions, type Subscriptions } from './subscriptions.js'
 import { createTargetDelivery, type WorkflowStarter } from './targets.js'
 import type { RawBuilder, Transaction } from 'kysely'
 import type { AnyDatabase } from '../../ports/sql-database.js'
+import type { Rows } from '../../ports/sql-row-lists.js'
 
 export { postOfficeMigrations } from './migrations.js'
 export { postOfficeErrors } from './errors.js'
@@ -36,7 +37,7 @@ export interface PostOffice {
     /** Writes the event in the caller's transaction: published if and only if `trx` commits. Call `wake()` after. */
     publishInTransaction(trx: Transaction<AnyDatabase>, input: PublishInput): Promise<{ id: string }>
     /** The insert of these events, for a caller's own atomic write (see events.ts). Call `wake()` after it commits. */
-    outboxInsert(inputs: readonly PublishInput[]): RawBuilder<unknown>
+    outboxInsert(inputs: Rows<PublishInput>): RawBuilder<unknown>
     publish(input: PublishInput): Promise<{ id: string }>
     wake(): Promise<void>
   }

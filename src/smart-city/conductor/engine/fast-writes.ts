@@ -1,5 +1,12 @@
-import { type Kysely, sql } from 'kysely'
-import { type ColumnList, rowListCte } from '../../../ports/sql-row-lists.js'
+import { type CompiledQuery, type Kysely, type RawBuilder, sql } from 'kysely'
+import {
+  type ColumnList,
+  fillTemplate,
+  RowSource,
+  type Rows,
+  rowListCte,
+  valueSlot,
+} from '../../../ports/sql-row-lists.js'
 import type { ConductorDeps } from '../module.js'
 import type { ConductorTables } from '../tables.js'
 import type { PlanStatements } from './plan-statements.js'
@@ -41,11 +48,10 @@ const finishedColumns: ColumnList<{ id: string; output: string }> = [
 export function createFastWriter(deps: ConductorDeps, statements: PlanStatements) {
   const db = deps.database.db as Kysely<ConductorTables>
 
-  /** The VALUES list `f` of the tasks to finish and the update from it. */
-  function finishTasks(batch: FastWrite) {
-    const { now } = batch
+  /** The list `f` of the tasks to finish and the update from it. */
+  function finishTasks(finished: Rows<{ id: string; output: string }>, now: RawBuilder<unknown>) {
     return {
-      values: rowListCte(deps.database.dialect, 'f', finishedColumns, batch.finished),
+      values: rowListCte(deps.database.dialect, 'f', finishedColumns, finished),
       update: sql`update cd_tasks set status = 'completed', output = f.output, error = null, claimable_at = null,
           lease_expires_at = null, updated_at = ${now}, completed_at = ${now}
         from f where cd_tasks.id = f.id and cd_tasks.status in ('queued', 'leased')
@@ -53,36 +59,60 @@ export function createFastWriter(deps: ConductorDeps, statements: PlanStatements
     }
   }
 
-  /** Answers the earliest `wake_at` among the updated rows (a kept wake-up may be due). */
-  async function writePostgres(batch: FastWrite): Promise<number | null> {
+  /**
+   * On PostgreSQL the batch is one statement whose text depends only on which of its parts the batch has, so each
+   * such shape is built and compiled once, as a template over the batch, and then only filled.
+   */
+  const templates = new Map<number, CompiledQuery>()
+
+  function templateOf(shape: number): CompiledQuery {
+    let template = templates.get(shape)
+    if (template) return template
     const ctes = []
     const checks = []
-    if (batch.finished.length > 0) {
-      const finish = finishTasks(batch)
+    const has = (part: number) => (shape & part) !== 0
+    if (has(parts.finished)) {
+      const finish = finishTasks(
+        new RowSource((batch: FastWrite) => batch.finished),
+        valueSlot((batch: FastWrite) => batch.now),
+      )
       ctes.push(finish.values, sql`fin as (${finish.update})`)
-      checks.push(sql`cd_require_rows((select count(*) from fin), ${batch.finished.length})`)
+      checks.push(
+        sql`cd_require_rows((select count(*) from fin), ${valueSlot((b: FastWrite) => b.finished.length)})`,
+      )
     }
-    if (batch.plans.length > 0) {
-      ctes.push(statements.updateValues(batch.plans), sql`x as (${statements.update(true)})`)
-      checks.push(sql`cd_require_rows((select count(*) from x), ${batch.plans.length})`)
+    if (has(parts.plans)) {
+      ctes.push(
+        statements.updateValues(new RowSource((batch: FastWrite) => batch.plans)),
+        sql`x as (${statements.update(true)})`,
+      )
+      checks.push(
+        sql`cd_require_rows((select count(*) from x), ${valueSlot((b: FastWrite) => b.plans.length)})`,
+      )
     }
-    if (batch.starts.length > 0) {
-      const starts = statements.insertStarts(batch.starts)
+    if (has(parts.starts)) {
+      const starts = statements.insertStarts(new RowSource((batch: FastWrite) => batch.starts))
       ctes.push(starts.values, sql`n as (${starts.insert})`)
-      checks.push(sql`cd_require_rows((select count(*) from n), ${batch.starts.length})`)
+      checks.push(
+        sql`cd_require_rows((select count(*) from n), ${valueSlot((b: FastWrite) => b.starts.length)})`,
+      )
     }
-    const { history, tasks } = statements.historyAndTasks([
-      ...batch.plans,
-      ...batch.starts.map((s) => s.plan),
-    ])
-    if (history) ctes.push(sql`h as (${history})`)
-    if (tasks) ctes.push(sql`t as (${tasks})`)
-    if (deps.events && batch.events.length > 0)
-      ctes.push(sql`e as (${deps.events.outboxInsert(batch.events)})`)
-    const due = batch.plans.length > 0 ? sql`(select min(wake_at) from x)` : sql`null::bigint`
-    const statement = sql<{ due: number | null }>`with ${sql.join(ctes)}
-      select ${sql.join(checks)}, ${due} as due`
-    const { rows } = await deps.database.runPrepared(statement.compile(db))
+    const everyPlan = new RowSource(plansOf)
+    if (has(parts.history)) ctes.push(sql`h as (${statements.historyInsert(everyPlan)})`)
+    if (has(parts.tasks)) ctes.push(sql`t as (${statements.tasksInsert(everyPlan)})`)
+    if (has(parts.events) && deps.events)
+      ctes.push(sql`e as (${deps.events.outboxInsert(new RowSource((batch: FastWrite) => batch.events))})`)
+    const due = has(parts.plans) ? sql`(select min(wake_at) from x)` : sql`null::bigint`
+    template = sql`with ${sql.join(ctes)} select ${sql.join(checks)}, ${due} as due`.compile(db)
+    templates.set(shape, template)
+    return template
+  }
+
+  /** Answers the earliest `wake_at` among the updated rows (a kept wake-up may be due). */
+  async function writePostgres(batch: FastWrite): Promise<number | null> {
+    const { rows } = await deps.database.runPrepared(
+      fillTemplate(templateOf(shapeOf(batch, deps.events !== undefined)), batch),
+    )
     return (rows[0] as { due: number | null } | undefined)?.due ?? null
   }
 
@@ -93,7 +123,7 @@ export function createFastWriter(deps: ConductorDeps, statements: PlanStatements
         if (found !== expected) throw new Refused(`${found} of ${expected} rows matched`)
       }
       if (batch.finished.length > 0) {
-        const finish = finishTasks(batch)
+        const finish = finishTasks(batch.finished, sql`${batch.now}`)
         expect(
           (await sql`with ${finish.values} ${finish.update}`.execute(store)).rows.length,
           batch.finished.length,
@@ -138,6 +168,28 @@ export function createFastWriter(deps: ConductorDeps, statements: PlanStatements
       return undefined
     }
   }
+}
+
+const parts = { finished: 1, plans: 2, starts: 4, history: 8, tasks: 16, events: 32 }
+
+function plansOf(batch: FastWrite): WritePlan[] {
+  return batch.starts.length === 0
+    ? batch.plans
+    : [...batch.plans, ...batch.starts.map((start) => start.plan)]
+}
+
+/** Which parts the batch's statement has (see `parts`). */
+function shapeOf(batch: FastWrite, publishes: boolean): number {
+  let shape = 0
+  if (batch.finished.length > 0) shape |= parts.finished
+  if (batch.plans.length > 0) shape |= parts.plans
+  if (batch.starts.length > 0) shape |= parts.starts
+  if (publishes && batch.events.length > 0) shape |= parts.events
+  for (const plan of plansOf(batch)) {
+    if (plan.transition) shape |= parts.history
+    if (plan.tasks.length > 0) shape |= parts.tasks
+  }
+  return shape
 }
 
 /** Records in the batch's unit what its committed write leaves to do: cache its executions, wake-ups, events. */

@@ -1,6 +1,13 @@
 import { type RawBuilder, sql } from 'kysely'
 import type { SqlDialect } from '../../../ports/sql-database.js'
-import { type ColumnList, insertRowList, rowListCte } from '../../../ports/sql-row-lists.js'
+import {
+  type ColumnList,
+  flatMapRows,
+  insertRowList,
+  mapRows,
+  type Rows,
+  rowListCte,
+} from '../../../ports/sql-row-lists.js'
 import type { ConductorDb, ExecutionsTable, TasksTable, TransitionsTable } from '../tables.js'
 import type { ExecutionUpdate, WritePlan } from './write-plan.js'
 
@@ -15,8 +22,8 @@ export function createPlanStatements(dialect: SqlDialect) {
     postgres ? sql`least(${a}, ${b})` : sql`min(${a}, coalesce(${b}, ${a}))`
 
   /** The plans' new execution columns as the list `v`, with each row's revision when planned. */
-  function updateValues(plans: readonly WritePlan[]) {
-    const rows = plans.map(({ row, update, keepDueWake }) => ({
+  function updateValues(plans: Rows<WritePlan>) {
+    const rows = mapRows(plans, ({ row, update, keepDueWake }) => ({
       id: row.id,
       ...update,
       keep_due: keepDueWake ? 1 : 0,
@@ -37,14 +44,19 @@ export function createPlanStatements(dialect: SqlDialect) {
       returning cd_executions.wake_at`
   }
 
-  /** The plans' transition rows and new tasks as INSERTs (built by hand: the query builder's checks cost more here). */
+  /** The plans' transition rows as an INSERT (built by hand: the query builder's checks cost more here). */
+  const historyInsert = (plans: Rows<WritePlan>) =>
+    insertRowList(dialect, 'cd_transitions', transitionColumns, flatMapRows(plans, transitionOf))
+
+  /** The plans' new task rows as an INSERT. */
+  const tasksInsert = (plans: Rows<WritePlan>) =>
+    insertRowList(dialect, 'cd_tasks', taskColumns, flatMapRows(plans, (plan) => plan.tasks))
+
+  /** The INSERTs of the plans' transition rows and new tasks, each when there is any. */
   function historyAndTasks(plans: readonly WritePlan[]) {
-    const history = plans.flatMap((plan) => (plan.transition ? [plan.transition] : []))
-    const tasks = plans.flatMap((plan) => plan.tasks)
     return {
-      history:
-        history.length > 0 ? insertRowList(dialect, 'cd_transitions', transitionColumns, history) : undefined,
-      tasks: tasks.length > 0 ? insertRowList(dialect, 'cd_tasks', taskColumns, tasks) : undefined,
+      history: plans.some((plan) => plan.transition) ? historyInsert(plans) : undefined,
+      tasks: plans.some((plan) => plan.tasks.length > 0) ? tasksInsert(plans) : undefined,
     }
   }
 
@@ -52,6 +64,8 @@ export function createPlanStatements(dialect: SqlDialect) {
     postgres,
     updateValues,
     update,
+    historyInsert,
+    tasksInsert,
     historyAndTasks,
 
     /**
@@ -77,8 +91,8 @@ export function createPlanStatements(dialect: SqlDialect) {
      * VALUES list `s` and the insert from it, which skips a start of a workflow's latest version when a newer
      * version exists.
      */
-    insertStarts(starts: readonly { plan: WritePlan; latestOnly: boolean }[]) {
-      const rows = starts.map(({ plan, latestOnly }) => ({
+    insertStarts(starts: Rows<{ plan: WritePlan; latestOnly: boolean }>) {
+      const rows = mapRows(starts, ({ plan, latestOnly }) => ({
         ...plan.next.row,
         latest_only: latestOnly ? 1 : 0,
       }))
@@ -94,6 +108,8 @@ export function createPlanStatements(dialect: SqlDialect) {
     },
   }
 }
+
+const transitionOf = (plan: WritePlan) => (plan.transition ? [plan.transition] : [])
 
 const transitionColumns: ColumnList<TransitionsTable> = [
   ['execution_id', 'text'],
