@@ -7,8 +7,12 @@ import type { SqlDialect } from './sql-database.js'
  * on PostgreSQL `unnest` over one array parameter per column; on SQLite, which has no arrays, `json_each` over one
  * JSON parameter holding the rows as arrays (cheaper than a parameter per value, whose compiling costs more than
  * the rows' JSON).
+ *
+ * A `document` column is text like any other, for long values (JSON documents): on PostgreSQL its values travel
+ * as one binary parameter of their UTF-8 bytes, cut apart by offsets, so they are neither escaped into an array
+ * literal by this process nor unescaped by the server.
  */
-export type ColumnType = 'text' | 'bigint' | 'integer'
+export type ColumnType = 'text' | 'document' | 'bigint' | 'integer'
 export type ColumnList<Row> = readonly (readonly [keyof Row & string, ColumnType])[]
 
 /**
@@ -70,13 +74,70 @@ export function fillTemplate<Input>(
   }
 }
 
-function arrays<Row>(columns: ColumnList<Row>, rows: Rows<Row>) {
-  return sql.join(
-    columns.map(
-      ([name, type]) =>
+/** `select … from unnest(…)`: the rows' columns, in order, from one array per column (two for a document). */
+function unnestSelect<Row>(columns: ColumnList<Row>, rows: Rows<Row>) {
+  const arrays: RawBuilder<unknown>[] = []
+  const aliases: string[] = []
+  const values = columns.map(([name, type], i) => {
+    const alias = `c${i}`
+    if (type !== 'document') {
+      arrays.push(
         sql`${deferred(rows, (list) => postgresArray(list.map((row) => row[name])))}::${sql.raw(type)}[]`,
-    ),
-  )
+      )
+      aliases.push(alias)
+      return sql.ref(`r.${alias}`)
+    }
+    const parts = (list: readonly Row[]) => documentParts(list, name)
+    arrays.push(sql`${deferred(rows, (list) => parts(list).starts)}::int[]`)
+    arrays.push(sql`${deferred(rows, (list) => parts(list).lengths)}::int[]`)
+    aliases.push(`${alias}_at`, alias)
+    const bytes = sql`${deferred(rows, (list) => parts(list).bytes)}::bytea`
+    const [at, length] = [sql.ref(`r.${alias}_at`), sql.ref(`r.${alias}`)]
+    return sql`case when ${length} < 0 then null else convert_from(substring(${bytes} from ${at} for ${length}), 'UTF8') end`
+  })
+  return sql`select ${sql.join(values)} from unnest(${sql.join(arrays)}) as r(${sql.join(aliases.map((a) => sql.id(a)))})`
+}
+
+interface DocumentParts {
+  bytes: Buffer
+  /** 1-based byte offsets into `bytes`; a null value has length -1. */
+  starts: string
+  lengths: string
+}
+
+const documentCache = new WeakMap<readonly unknown[], Map<string, DocumentParts>>()
+
+/** A document column's values as one buffer and their places in it (made once per list and column). */
+function documentParts<Row>(list: readonly Row[], name: keyof Row & string): DocumentParts {
+  let byName = documentCache.get(list)
+  if (!byName) documentCache.set(list, (byName = new Map<string, DocumentParts>()))
+  let parts = byName.get(name)
+  if (parts) return parts
+  const texts: string[] = []
+  const starts: number[] = []
+  const lengths: number[] = []
+  let at = 1
+  for (const row of list) {
+    const value = row[name]
+    if (value == null) {
+      starts.push(0)
+      lengths.push(-1)
+      continue
+    }
+    const text = String(value)
+    const length = Buffer.byteLength(text)
+    texts.push(text)
+    starts.push(at)
+    lengths.push(length)
+    at += length
+  }
+  parts = {
+    bytes: Buffer.from(texts.join('')),
+    starts: `{${starts.join(',')}}`,
+    lengths: `{${lengths.join(',')}}`,
+  }
+  byName.set(name, parts)
+  return parts
 }
 
 /**
@@ -109,7 +170,7 @@ export function rowListCte<Row>(
 ): RawBuilder<unknown> {
   const names = sql.join(columns.map(([column]) => sql.id(column)))
   return dialect === 'postgres'
-    ? sql`${sql.id(name)}(${names}) as (select * from unnest(${arrays(columns, rows)}))`
+    ? sql`${sql.id(name)}(${names}) as (${unnestSelect(columns, rows)})`
     : sql`${sql.id(name)}(${names}) as (${fromJson(columns, rows)})`
 }
 
@@ -122,6 +183,6 @@ export function insertRowList<Row>(
 ): RawBuilder<unknown> {
   const names = sql.join(columns.map(([column]) => sql.id(column)))
   return dialect === 'postgres'
-    ? sql`insert into ${sql.table(table)} (${names}) select * from unnest(${arrays(columns, rows)})`
+    ? sql`insert into ${sql.table(table)} (${names}) ${unnestSelect(columns, rows)}`
     : sql`insert into ${sql.table(table)} (${names}) ${fromJson(columns, rows)}`
 }

@@ -368,8 +368,8 @@ export function describeSqlDatabaseContract(options: SqlDatabaseContractOptions)
         ['id', 'text'],
         ['at', 'bigint'],
         ['active', 'integer'],
-        ['doc', 'text'],
-        ['note', 'text'],
+        ['doc', 'document'],
+        ['note', 'document'],
       ]
       const texts = [
         '',

@@ -50,7 +50,12 @@ export function createPlanStatements(dialect: SqlDialect) {
 
   /** The plans' new task rows as an INSERT. */
   const tasksInsert = (plans: Rows<WritePlan>) =>
-    insertRowList(dialect, 'cd_tasks', taskColumns, flatMapRows(plans, (plan) => plan.tasks))
+    insertRowList(
+      dialect,
+      'cd_tasks',
+      taskColumns,
+      flatMapRows(plans, (plan) => plan.tasks),
+    )
 
   /** The INSERTs of the plans' transition rows and new tasks, each when there is any. */
   function historyAndTasks(plans: readonly WritePlan[]) {
@@ -115,7 +120,7 @@ const transitionColumns: ColumnList<TransitionsTable> = [
   ['execution_id', 'text'],
   ['seq', 'integer'],
   ['tenant_id', 'text'],
-  ['entries', 'text'],
+  ['entries', 'document'],
   ['at', 'bigint'],
 ]
 
@@ -151,7 +156,7 @@ const executionColumns: ColumnList<ExecutionsTable> = [
   ['input', 'text'],
   ['output', 'text'],
   ['error', 'text'],
-  ['state', 'text'],
+  ['state', 'document'],
   ['idempotency_key', 'text'],
   ['correlation_id', 'text'],
   ['parent_id', 'text'],
@@ -175,7 +180,7 @@ type UpdateRow = ExecutionUpdate & { id: string; keep_due: number; rev: number }
 const updateColumns: ColumnList<UpdateRow> = [
   ['id', 'text'],
   ['status', 'text'],
-  ['state', 'text'],
+  ['state', 'document'],
   ['output', 'text'],
   ['error', 'text'],
   ['deadline_at', 'bigint'],
