@@ -9,7 +9,12 @@ import { createTransitionRunner, type UnitEffects } from './engine/transitions.j
 import { createFastWriter } from './engine/fast-writes.js'
 import { createFastRunner, createUnitRunner } from './engine/units.js'
 import { createExecutions } from './executions/executions.js'
-import { conductorMigration, conductorRevisionMigration, conductorTransitionsMigration } from './migration.js'
+import {
+  conductorFillFactorMigration,
+  conductorMigration,
+  conductorRevisionMigration,
+  conductorTransitionsMigration,
+} from './migration.js'
 import type { ConductorDeps } from './module.js'
 import { createLocalWorkers, type TaskHandler } from './tasks/local-workers.js'
 import { createTaskQueue } from './tasks/tasks.js'
@@ -23,6 +28,7 @@ export const conductorMigrations: SqlMigration[] = [
   conductorMigration,
   conductorRevisionMigration,
   conductorTransitionsMigration,
+  conductorFillFactorMigration,
 ]
 
 /** Published after a commit that queued tasks, so workers on every node look at once instead of at their next poll. */
