@@ -650,19 +650,23 @@ class Decision {
 
   // ---- step endings -------------------------------------------------------------------------------------------
 
-  /** Ends a step in `status`: it no longer has a task, a wake-up or a deadline. */
+  /**
+   * Ends a step in `status`: it no longer has a task, a wake-up or a deadline. Fields are cleared to undefined, which
+   * JSON leaves out just as it does absent ones, rather than deleted: a deleted property turns the object into a
+   * slow dictionary for V8, and every later step's serialising of the state would walk it the slow way.
+   */
   private end(s: StepState, status: StepStatus): void {
     s.status = status
     s.endedAt = this.now
-    delete s.taskId
-    delete s.wakeAt
-    delete s.deadlineAt
+    if (s.taskId !== undefined) s.taskId = undefined
+    if (s.wakeAt !== undefined) s.wakeAt = undefined
+    if (s.deadlineAt !== undefined) s.deadlineAt = undefined
   }
 
   private complete(stepId: string, s: StepState, output: unknown): void {
     this.end(s, 'completed')
     s.output = output
-    delete s.error
+    if (s.error !== undefined) s.error = undefined
     const step = this.index.byId.get(stepId)
     if (step?.type === 'task' && step.compensate) this.state.completed.push(stepId)
     this.record('step.completed', stepId, { output })

@@ -95,13 +95,13 @@ export function planWrites(
 function newTasks(unit: UnitEffects, row: ExecutionsTable, result: DecisionResult): TasksTable[] {
   const { steps } = result.execution.state
   for (const step of Object.values(steps))
-    if (step.lease !== undefined && step.status !== 'running') delete step.lease
+    if (step.lease !== undefined && step.status !== 'running') step.lease = undefined
   const rows: TasksTable[] = []
   for (const effect of result.effects) {
     if (effect.kind !== 'create-task') continue
     const task = taskOfEffect(row, effect)
     const step = effect.purpose === 'step' ? steps[effect.stepId] : undefined
-    if (step) delete step.lease
+    if (step?.lease !== undefined) step.lease = undefined
     const lease = unit.lease?.types.has(task.type) ? unit.lease : undefined
     if (step && lease) {
       step.lease = lease.untilMs
