@@ -89,7 +89,9 @@ describe.skipIf(!realPostgresUrl)('postgres', () => {
     const database = await createPostgresDatabase({ url: schema.url, poolSize: 1 })
     try {
       const hot = (n: number) =>
-        sql`select ${n}::int + 1 as next, current_schema() as schema /* hot-plan-check */`.compile(database.db)
+        sql`select ${n}::int + 1 as next, current_schema() as schema /* hot-plan-check */`.compile(
+          database.db,
+        )
       for (let n = 0; n < 8; n++) await database.runPrepared(hot(n))
       const { rows } = await database.runPrepared(
         sql`select generic_plans, custom_plans from pg_prepared_statements
