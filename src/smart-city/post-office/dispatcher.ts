@@ -45,12 +45,23 @@ export function createDispatcher(
   let hints: Subscription | undefined
   let lastBusyStart = -Infinity
 
+  /**
+   * Set when due deliveries may be waiting: at start, on every poll and `runOnce`, after a claim that filled its
+   * batch. A pass woken by a commit's hint otherwise claims only the deliveries it just routed: retries and the
+   * claims of nodes that died come due on their own time, and the poll finds them.
+   */
+  let claimWanted = true
+
   /** Routes pending outbox events and claims due deliveries, in one transaction. */
   async function routeAndClaim(): Promise<{ routed: number; due: DeliveryRow[] }> {
     return deps.database.transaction(async (trx) => {
       const store = trx as unknown as Kysely<PostOfficeTables>
-      const routed = await route(store)
-      return { routed, due: await claimDue(store) }
+      const { routed, deliveries } = await route(store)
+      if (!claimWanted && deliveries === 0) return { routed, due: [] }
+      claimWanted = false
+      const due = await claimDue(store)
+      if (due.length >= batchSize) claimWanted = true
+      return { routed, due }
     })
   }
 
@@ -78,15 +89,16 @@ export function createDispatcher(
       .updateTable('po_events')
       .set({ status: 'routed', routed_at: now })
       .where('id', 'in', (eb) => eb.selectFrom('pending').select('pending.id'))
-      .returningAll()
+      .returning(['id', 'tenant_id', 'type', 'created_at'])
       .execute()
     return events.sort((a, b) => Number(a.created_at) - Number(b.created_at) || (a.id < b.id ? -1 : 1))
   }
 
-  async function route(store: Kysely<PostOfficeTables>): Promise<number> {
+  /** How many events it routed and how many deliveries that made. */
+  async function route(store: Kysely<PostOfficeTables>): Promise<{ routed: number; deliveries: number }> {
     const now = deps.clock.now()
     const events = await claimPending(store, now)
-    if (events.length === 0) return 0
+    if (events.length === 0) return { routed: 0, deliveries: 0 }
     const tenantIds = [...new Set(events.map((e) => e.tenant_id))]
     const subscriptions = await store
       .selectFrom('po_subscriptions')
@@ -117,7 +129,7 @@ export function createDispatcher(
         .onConflict((oc) => oc.columns(['event_id', 'subscription_id']).doNothing())
         .execute()
     }
-    return events.length
+    return { routed: events.length, deliveries: rows.length }
   }
 
   async function claimDue(store: Kysely<PostOfficeTables>): Promise<DeliveryRow[]> {
@@ -269,6 +281,7 @@ export function createDispatcher(
 
   function schedule(): void {
     timer = deps.clock.setTimer(settings.pollMs, () => {
+      claimWanted = true
       kick()
       if (!stopped) schedule()
     })
@@ -276,7 +289,10 @@ export function createDispatcher(
 
   return {
     /** Runs one full pass after any pass already running; resolves when it is done (tests, benchmarks). */
-    runOnce: enqueue,
+    runOnce(): Promise<void> {
+      claimWanted = true
+      return enqueue()
+    },
     kick,
     async start(): Promise<void> {
       stopped = false
