@@ -124,7 +124,9 @@ export const pendingEventsMigration: SqlMigration = {
   name: '0023_post_office_pending_events',
   async up(db) {
     await db.schema.dropIndex('po_events_pending').execute()
-    await sql`create index po_events_pending on po_events (created_at, id) where status = 'pending'`.execute(db)
+    await sql`create index po_events_pending on po_events (created_at, id) where status = 'pending'`.execute(
+      db,
+    )
     await sql`create index po_events_routed on po_events (created_at) where status = 'routed'`.execute(db)
   },
 }
