@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { AnyDatabase, SqlDatabase, SqlDialect, SqlMigration } from '../../src/ports/sql-database.js'
 import {
   type ColumnList,
+  type ColumnType,
   fillTemplate,
   insertRowList,
   RowSource,
@@ -328,14 +329,8 @@ export function describeSqlDatabaseContract(options: SqlDatabaseContractOptions)
       database,
     }) => {
       await database.migrate([conventionsTable])
-      type Row = { id: string; at: number; active: number; doc: string; note: string | null }
-      const columns: ColumnList<Row> = [
-        ['id', 'text'],
-        ['at', 'bigint'],
-        ['active', 'integer'],
-        ['doc', 'text'],
-        ['note', 'text'],
-      ]
+      type Row = ConventionsRow
+      const columns = conventionsColumns('text')
       const insert = (rows: Row[]) =>
         insertRowList(database.dialect, 'conventions', columns, rows).compile(database.db)
       const quoted = '{"q":"\\"x\\"", "list": [1, "a,b"]}'
@@ -363,14 +358,8 @@ export function describeSqlDatabaseContract(options: SqlDatabaseContractOptions)
       database,
     }) => {
       await database.migrate([conventionsTable])
-      type Row = { id: string; at: number; active: number; doc: string; note: string | null }
-      const columns: ColumnList<Row> = [
-        ['id', 'text'],
-        ['at', 'bigint'],
-        ['active', 'integer'],
-        ['doc', 'document'],
-        ['note', 'document'],
-      ]
+      type Row = ConventionsRow
+      const columns = conventionsColumns('document')
       const texts = [
         '',
         'NULL',
@@ -410,15 +399,9 @@ export function describeSqlDatabaseContract(options: SqlDatabaseContractOptions)
       database,
     }) => {
       await database.migrate([conventionsTable])
-      type Row = { id: string; at: number; active: number; doc: string; note: string | null }
+      type Row = ConventionsRow
       type Run = { rows: Row[]; note: string }
-      const columns: ColumnList<Row> = [
-        ['id', 'text'],
-        ['at', 'bigint'],
-        ['active', 'integer'],
-        ['doc', 'text'],
-        ['note', 'text'],
-      ]
+      const columns = conventionsColumns('text')
       let reads = 0
       const source = new RowSource((run: Run) => {
         reads++
@@ -484,6 +467,23 @@ export function describeSqlDatabaseContract(options: SqlDatabaseContractOptions)
     }
   })
 }
+
+interface ConventionsRow {
+  id: string
+  at: number
+  active: number
+  doc: string
+  note: string | null
+}
+
+/** The `conventions` table's columns as a row list, with its two text columns of type `texts`. */
+const conventionsColumns = (texts: ColumnType): ColumnList<ConventionsRow> => [
+  ['id', 'text'],
+  ['at', 'bigint'],
+  ['active', 'integer'],
+  ['doc', texts],
+  ['note', texts],
+]
 
 const conventionsTable: SqlMigration = {
   name: '0001_conventions',
