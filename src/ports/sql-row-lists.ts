@@ -74,8 +74,22 @@ export function fillTemplate<Input>(
   }
 }
 
+/** A condition on a row list's rows, given each column's value in them (`insertRowList`). */
+export type RowFilter<Row> = (
+  column: (name: keyof Row & string) => RawBuilder<unknown>,
+) => RawBuilder<unknown>
+
+function whereOf<Row>(
+  columns: ColumnList<Row>,
+  values: readonly RawBuilder<unknown>[],
+  filter: RowFilter<Row> | undefined,
+) {
+  if (!filter) return sql``
+  return sql` where ${filter((name) => values[columns.findIndex(([column]) => column === name)]!)}`
+}
+
 /** `select … from unnest(…)`: the rows' columns, in order, from one array per column (two for a document). */
-function unnestSelect<Row>(columns: ColumnList<Row>, rows: Rows<Row>) {
+function unnestSelect<Row>(columns: ColumnList<Row>, rows: Rows<Row>, filter?: RowFilter<Row>) {
   const arrays: RawBuilder<unknown>[] = []
   const aliases: string[] = []
   const values = columns.map(([name, type], i) => {
@@ -95,7 +109,7 @@ function unnestSelect<Row>(columns: ColumnList<Row>, rows: Rows<Row>) {
     const [at, length] = [sql.ref(`r.${alias}_at`), sql.ref(`r.${alias}`)]
     return sql`case when ${length} < 0 then null else convert_from(substring(${bytes} from ${at} for ${length}), 'UTF8') end`
   })
-  return sql`select ${sql.join(values)} from unnest(${sql.join(arrays)}) as r(${sql.join(aliases.map((a) => sql.id(a)))})`
+  return sql`select ${sql.join(values)} from unnest(${sql.join(arrays)}) as r(${sql.join(aliases.map((a) => sql.id(a)))})${whereOf(columns, values, filter)}`
 }
 
 interface DocumentParts {
@@ -154,11 +168,12 @@ function postgresArray(values: unknown[]): unknown {
   return /\\[^"\\]/.test(json) ? values : `{${json.slice(1, -1)}}`
 }
 
-function fromJson<Row>(columns: ColumnList<Row>, rows: Rows<Row>) {
+function fromJson<Row>(columns: ColumnList<Row>, rows: Rows<Row>, filter?: RowFilter<Row>) {
   const json = deferred(rows, (list) =>
     JSON.stringify(list.map((row) => columns.map(([name]) => row[name] ?? null))),
   )
-  return sql`select ${sql.join(columns.map((_, i) => sql`value ->> ${sql.lit(i)}`))} from json_each(${json})`
+  const values = columns.map((_, i) => sql`value ->> ${sql.lit(i)}`)
+  return sql`select ${sql.join(values)} from json_each(${json})${whereOf(columns, values, filter)}`
 }
 
 /** `name(columns) as (…rows…)`, for a WITH clause. */
@@ -174,15 +189,21 @@ export function rowListCte<Row>(
     : sql`${sql.id(name)}(${names}) as (${fromJson(columns, rows)})`
 }
 
-/** `insert into table (columns) …rows…`; usable as a data-modifying CTE on PostgreSQL. */
+/** Where `insertRowList` writes: the table, its columns in the rows, and optionally which rows to keep. */
+export interface RowListTarget<Row> {
+  table: string
+  columns: ColumnList<Row>
+  where?: RowFilter<Row>
+}
+
+/** `insert into table (columns) …rows…` (those `where` keeps); usable as a data-modifying CTE on PostgreSQL. */
 export function insertRowList<Row>(
   dialect: SqlDialect,
-  table: string,
-  columns: ColumnList<Row>,
+  { table, columns, where }: RowListTarget<Row>,
   rows: Rows<Row>,
 ): RawBuilder<unknown> {
   const names = sql.join(columns.map(([column]) => sql.id(column)))
   return dialect === 'postgres'
-    ? sql`insert into ${sql.table(table)} (${names}) ${unnestSelect(columns, rows)}`
-    : sql`insert into ${sql.table(table)} (${names}) ${fromJson(columns, rows)}`
+    ? sql`insert into ${sql.table(table)} (${names}) ${unnestSelect(columns, rows, where)}`
+    : sql`insert into ${sql.table(table)} (${names}) ${fromJson(columns, rows, where)}`
 }

@@ -332,7 +332,7 @@ export function describeSqlDatabaseContract(options: SqlDatabaseContractOptions)
       type Row = ConventionsRow
       const columns = conventionsColumns('text')
       const insert = (rows: Row[]) =>
-        insertRowList(database.dialect, 'conventions', columns, rows).compile(database.db)
+        insertRowList(database.dialect, { table: 'conventions', columns }, rows).compile(database.db)
       const quoted = '{"q":"\\"x\\"", "list": [1, "a,b"]}'
       const two = insert([
         { id: 'a', at: 2 ** 40, active: 1, doc: quoted, note: null },
@@ -384,10 +384,14 @@ export function describeSqlDatabaseContract(options: SqlDatabaseContractOptions)
         note: i % 2 ? null : doc,
       }))
       await database.runPrepared(
-        insertRowList(database.dialect, 'conventions', columns, rows.slice(0, 1)).compile(database.db),
+        insertRowList(database.dialect, { table: 'conventions', columns }, rows.slice(0, 1)).compile(
+          database.db,
+        ),
       )
       await database.runPrepared(
-        insertRowList(database.dialect, 'conventions', columns, rows.slice(1)).compile(database.db),
+        insertRowList(database.dialect, { table: 'conventions', columns }, rows.slice(1)).compile(
+          database.db,
+        ),
       )
       const { rows: read } = await database.runPrepared(
         sql`select id, doc, note from conventions order by id`.compile(database.db),
@@ -407,7 +411,7 @@ export function describeSqlDatabaseContract(options: SqlDatabaseContractOptions)
         reads++
         return run.rows.map((row) => ({ ...row, note: run.note }))
       })
-      const template = sql`${insertRowList(database.dialect, 'conventions', columns, source)}
+      const template = sql`${insertRowList(database.dialect, { table: 'conventions', columns }, source)}
         returning id, ${valueSlot((run: Run) => run.note)} as told`.compile(database.db)
       const run = (input: Run) => database.runPrepared(fillTemplate(template, input))
       const first = await run({ rows: [{ id: 'a', at: 1, active: 1, doc: '{}', note: null }], note: 'one' })

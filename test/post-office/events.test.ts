@@ -55,6 +55,35 @@ describeOnProfiles('Post Office events', (profile) => {
     stranger = await signUp(node.gateway)
   })
 
+  it('writes no outbox row for a tenant without subscriptions, and goes to subscriptions made after', async () => {
+    const quiet = await signUp(node.gateway)
+    const stored = () =>
+      node.infra.database.db
+        .selectFrom('po_events')
+        .select('type')
+        .where('tenant_id', '=', quiet.tenantId)
+        .execute()
+    await publish(quiet, 'quiet.before', {})
+    await node.infra.database.transaction(async (trx) => {
+      await node.services.postOffice.events.publishInTransaction(trx, {
+        tenantId: quiet.tenantId,
+        type: 'quiet.before',
+        payload: {},
+        source: 'service:test',
+      })
+    })
+    expect(await stored()).toEqual([])
+    const box = uniqueMailbox('quiet')
+    await subscribe(quiet, 'quiet.*', { kind: 'mailbox', mailbox: box })
+    await publish(quiet, 'quiet.after', { n: 1 })
+    await dispatch()
+    await dispatch()
+    expect(await po.receive(quiet, box, '?max=10')).toMatchObject([
+      { type: 'quiet.after', payload: { n: 1 } },
+    ])
+    expect(await stored()).toEqual([{ type: 'quiet.after' }])
+  })
+
   it('publishes an event if and only if its transaction commits (transactional outbox)', async () => {
     const box = uniqueMailbox('outbox')
     await subscribe(admin, 'ledger.*', { kind: 'mailbox', mailbox: box })

@@ -101,7 +101,8 @@ describeOnProfiles('Post Office retention', (profile) => {
   })
 
   it('sweeps on its own every ten minutes', async () => {
-    const { clock, node, admin, dispatch, publish } = await start('1')
+    const { clock, node, admin, dispatch, subscribe, publish } = await start('1')
+    await subscribe('swept.other', { kind: 'mailbox', mailbox: uniqueMailbox('swept') })
     const unmatched = await publish('swept.none')
     await dispatch()
     clock.advance(2 * day)
@@ -116,7 +117,8 @@ describeOnProfiles('Post Office retention', (profile) => {
   })
 
   it('keeps everything with retention 0', async () => {
-    const { clock, node, admin, dispatch, publish } = await start('0')
+    const { clock, node, admin, dispatch, subscribe, publish } = await start('0')
+    await subscribe('forever.other', { kind: 'mailbox', mailbox: uniqueMailbox('forever') })
     const unmatched = await publish('forever.none')
     await dispatch()
     clock.advance(8 * day)

@@ -1,7 +1,13 @@
-import type { Kysely, Transaction } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import { createTimeOrderedIdGenerator } from '../../kernel/ids.js'
 import type { AnyDatabase } from '../../ports/sql-database.js'
-import { type ColumnList, insertRowList, mapRows, type Rows } from '../../ports/sql-row-lists.js'
+import {
+  type ColumnList,
+  insertRowList,
+  mapRows,
+  type RowFilter,
+  type Rows,
+} from '../../ports/sql-row-lists.js'
 import type { PostOfficeDeps } from './deps.js'
 import { serializePayload } from './mailboxes.js'
 import type { PostOfficeTables } from './tables.js'
@@ -34,6 +40,14 @@ const outboxColumns: ColumnList<PostOfficeTables['po_events']> = [
   ['routed_at', 'bigint'],
 ]
 
+/**
+ * An event is written only when its tenant has a subscription as it is published: routing would send any other
+ * nowhere, and a tenant without subscriptions (most tenants, for most of what services announce) then costs the
+ * outbox neither a row nor a routing pass. Which subscriptions get it is decided when it is routed.
+ */
+const toSubscribedTenants: RowFilter<PostOfficeTables['po_events']> = (column) =>
+  sql`exists (select 1 from po_subscriptions s where s.tenant_id = ${column('tenant_id')})`
+
 export function createEventPublisher(deps: PostOfficeDeps) {
   const db = deps.database.db as Kysely<PostOfficeTables>
 
@@ -55,9 +69,16 @@ export function createEventPublisher(deps: PostOfficeDeps) {
 
   async function insert(store: Kysely<PostOfficeTables>, input: PublishInput): Promise<{ id: string }> {
     const row = rowOf(input)
-    await store.insertInto('po_events').values(row).execute()
+    await outboxRows([row]).execute(store)
     return { id: row.id }
   }
+
+  const outboxRows = (rows: Rows<ReturnType<typeof rowOf>>) =>
+    insertRowList(
+      deps.database.dialect,
+      { table: 'po_events', columns: outboxColumns, where: toSubscribedTenants },
+      rows,
+    )
 
   async function wake(): Promise<void> {
     try {
@@ -78,7 +99,7 @@ export function createEventPublisher(deps: PostOfficeDeps) {
      * after that write commits.
      */
     outboxInsert(inputs: Rows<PublishInput>) {
-      return insertRowList(deps.database.dialect, 'po_events', outboxColumns, mapRows(inputs, rowOf))
+      return outboxRows(mapRows(inputs, rowOf))
     },
     /** Publishes in a transaction of its own and wakes the dispatchers. */
     async publish(input: PublishInput): Promise<{ id: string }> {

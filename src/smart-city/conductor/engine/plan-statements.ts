@@ -46,14 +46,17 @@ export function createPlanStatements(dialect: SqlDialect) {
 
   /** The plans' transition rows as an INSERT (built by hand: the query builder's checks cost more here). */
   const historyInsert = (plans: Rows<WritePlan>) =>
-    insertRowList(dialect, 'cd_transitions', transitionColumns, flatMapRows(plans, transitionOf))
+    insertRowList(
+      dialect,
+      { table: 'cd_transitions', columns: transitionColumns },
+      flatMapRows(plans, transitionOf),
+    )
 
   /** The plans' new task rows as an INSERT. */
   const tasksInsert = (plans: Rows<WritePlan>) =>
     insertRowList(
       dialect,
-      'cd_tasks',
-      taskColumns,
+      { table: 'cd_tasks', columns: taskColumns },
       flatMapRows(plans, (plan) => plan.tasks),
     )
 
