@@ -19,6 +19,9 @@ const workflows = Number(process.env.WORKFLOWS ?? 8)
 const steps = Number(process.env.STEPS ?? 10)
 const warmupSeconds = Number(process.env.WARMUP_SECONDS ?? 2)
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+// With SUBSCRIBED=1 the benchmark tenant has a Post Office subscription (to a type nothing publishes), so the
+// executions' `workflow.*` status events are written to the outbox and routed; without one they are not written.
+const subscribed = process.env.SUBSCRIBED === '1'
 
 function pgbenchTps(clients) {
   const dir = mkdtempSync(join(tmpdir(), 'pgbench-'))
@@ -94,6 +97,12 @@ async function runEngine(env, afterWarmup = async () => {}) {
       })),
     }
     await conductor.definitions.create(principal, definition)
+    if (subscribed) {
+      await platform.services.postOffice.subscriptions.create(principal.tenantId, principal.userId, {
+        pattern: 'bench.unrelated',
+        target: { kind: 'mailbox', mailbox: 'bench' },
+      })
+    }
     await Promise.all(Array.from({ length: workflows }, (_, slot) => startOne(slot)))
     await new Promise((resolve) => setTimeout(resolve, warmupSeconds * 1000))
     await afterWarmup()
@@ -134,6 +143,11 @@ try {
   console.log(`PostgreSQL: fsync=${fsync}, synchronous_commit=${rows[0].synchronous_commit}`)
   console.log(
     `${workflows} concurrent workflows x ${steps} steps; pgbench with ${workflows} clients for ${seconds} s`,
+  )
+  console.log(
+    subscribed
+      ? 'the tenant has a Post Office subscription: status events are written to the outbox and routed'
+      : 'the tenant has no Post Office subscription: status events are not written (SUBSCRIBED=1 to have one)',
   )
   console.log(`pgbench single-statement insert: ${pgbench.toFixed(0)} tps`)
   console.log(
